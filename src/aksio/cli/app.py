@@ -1,0 +1,415 @@
+"""Command definitions. Each command opens the facade, does one user action, and prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from aksio.cli.output import console, err_console, print_json, short
+
+if TYPE_CHECKING:
+    from aksio.service import Aksio
+
+app = typer.Typer(
+    name="aksio",
+    help="Aksio: turn your course material into grounded flashcards and study it, offline, in the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+course_app = typer.Typer(help="Create, list, show, edit and delete courses.", no_args_is_help=True)
+doc_app = typer.Typer(help="List, show and delete imported documents.", no_args_is_help=True)
+config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
+app.add_typer(course_app, name="course")
+app.add_typer(doc_app, name="doc")
+app.add_typer(config_app, name="config")
+
+_state: dict[str, Path | None] = {"home": None}
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document (keys documented in README).")]
+CourseOpt = Annotated[Optional[str], typer.Option("--course", "-c", help="Course name, code or id.")]  # noqa: UP045
+TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Tag (repeat, or comma-separated).")]  # noqa: UP045
+
+
+def _version(value: bool) -> None:
+    if value:
+        from aksio import __version__
+
+        typer.echo(f"aksio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    home: Annotated[
+        Optional[Path],  # noqa: UP045 - typer needs Optional at runtime on 3.11
+        typer.Option("--home", envvar="AKSIO_HOME", help="Data dir (default: your user data dir).", show_envvar=True),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    _state["home"] = home
+
+
+def _open() -> Aksio:
+    from aksio.service import Aksio
+
+    return Aksio.open(_state["home"])
+
+
+# -- courses --------------------------------------------------------------------------------------
+
+
+@course_app.command("add")
+def course_add(
+    name: Annotated[str, typer.Argument(help="Course name.")],
+    code: Annotated[Optional[str], typer.Option(help="Course code, e.g. CS162.")] = None,  # noqa: UP045
+    exam_date: Annotated[Optional[str], typer.Option(help="Exam date, YYYY-MM-DD.")] = None,  # noqa: UP045
+    description: Annotated[str, typer.Option(help="What the course is about.")] = "",
+    tag: TagOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Create a course."""
+    with _open() as aksio:
+        course = aksio.add_course(name, code=code, exam_date=exam_date, description=description, tags=tag or [])
+    if json:
+        print_json(course)
+        return
+    console().print(f"Created course [bold]{course.name}[/] ({short(course.id)}).")
+    console().print(f"Next: aksio import PATH... --course {_quote(course.name)}")
+
+
+@course_app.command("list")
+def course_list(json: JsonOpt = False) -> None:
+    """List courses with their documents and pages."""
+    with _open() as aksio:
+        courses = aksio.courses()
+    if json:
+        print_json({"courses": courses})
+        return
+    if not courses:
+        console().print("No courses yet. Create one: aksio course add NAME")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for col in ("id", "name", "code", "exam", "docs", "pages", "tags"):
+        table.add_column(col, justify="right" if col in ("docs", "pages") else "left")
+    for c in courses:
+        table.add_row(
+            short(c.id),
+            c.name,
+            c.code or "",
+            c.exam_date.isoformat() if c.exam_date else "",
+            str(c.document_count),
+            str(c.page_count),
+            ", ".join(c.tags),
+        )
+    console().print(table)
+
+
+@course_app.command("show")
+def course_show(course: Annotated[str, typer.Argument(help="Course name, code or id.")], json: JsonOpt = False) -> None:
+    """Show a course and its documents."""
+    with _open() as aksio:
+        found = aksio.course(course)
+        docs = aksio.documents(found.id)
+    if json:
+        print_json({"course": found, "documents": docs})
+        return
+    out = console()
+    out.print(f"[bold]{found.name}[/]" + (f"  ({found.code})" if found.code else "") + f"  id {found.id}")
+    if found.description:
+        out.print(found.description)
+    if found.exam_date:
+        out.print(f"Exam: {found.exam_date.isoformat()}")
+    if found.tags:
+        out.print("Tags: " + ", ".join(found.tags))
+    out.print(f"Documents: {found.document_count}, pages: {found.page_count}")
+    for d in docs:
+        out.print(f"  {short(d.id)}  {d.title}  [dim]{d.kind}, {d.page_count} pages, {d.section_count} sections[/]")
+
+
+@course_app.command("edit")
+def course_edit(
+    course: Annotated[str, typer.Argument(help="Course name, code or id.")],
+    name: Annotated[Optional[str], typer.Option(help="New name.")] = None,  # noqa: UP045
+    code: Annotated[Optional[str], typer.Option(help="New code ('' clears it).")] = None,  # noqa: UP045
+    exam_date: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD, or 'none' to clear.")] = None,  # noqa: UP045
+    description: Annotated[Optional[str], typer.Option(help="New description.")] = None,  # noqa: UP045
+    tag: TagOpt = None,
+    untag: Annotated[Optional[list[str]], typer.Option(help="Remove a tag.")] = None,  # noqa: UP045
+    json: JsonOpt = False,
+) -> None:
+    """Change a course's name, code, exam date, description or tags."""
+    from aksio.service import _UNSET
+
+    with _open() as aksio:
+        updated = aksio.edit_course(
+            course,
+            name=name,
+            code=_UNSET if code is None else code,
+            exam_date=_UNSET if exam_date is None else exam_date,
+            description=description,
+            add_tags=tag or [],
+            remove_tags=untag or [],
+        )
+    if json:
+        print_json(updated)
+        return
+    console().print(f"Updated course [bold]{updated.name}[/] ({short(updated.id)}).")
+
+
+@course_app.command("rm")
+def course_rm(
+    course: Annotated[str, typer.Argument(help="Course name, code or id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Delete a course and everything in it."""
+    import sys
+
+    from aksio.errors import InvalidInput
+
+    with _open() as aksio:
+        found = aksio.course(course)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InvalidInput(f"deleting {found.name!r} needs confirmation: pass --yes")
+            typer.confirm(
+                f"Delete course {found.name!r} with its {found.document_count} documents?",
+                abort=True,
+                err=True,
+            )
+        deleted, n_docs = aksio.delete_course(found.id)
+    if json:
+        print_json({"deleted": deleted, "documents_deleted": n_docs})
+        return
+    console().print(f"Deleted course [bold]{deleted.name}[/] and {n_docs} document(s).")
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    course: Annotated[str, typer.Option("--course", "-c", help="Course name, code or id.")],
+    tag: TagOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Import PDF, EPUB, Markdown, text and HTML files into a course."""
+    from aksio.cli.progress import ImportBar
+
+    with _open() as aksio, ImportBar(enabled=not json) as bar:
+        report = aksio.import_paths(paths, course, tags=tag or [], progress=bar.update)
+    if json:
+        print_json(report)
+    else:
+        from rich.markup import escape
+
+        out, err = console(), err_console()
+        for f in report.imported:
+            note = f"  [yellow]({'; '.join(f.warnings)})[/]" if f.warnings else ""
+            out.print(
+                f"[green]imported[/] {escape(f.path)}: {escape(repr(f.title))}, {f.page_count} pages, "
+                f"{f.section_count} sections, {f.chunk_count} chunks{note}"
+            )
+        for s in report.skipped:
+            out.print(f"[yellow]skipped[/] {escape(s.path)}: {escape(s.reason)}")
+        for failed in report.failed:
+            err.print(f"[red]error[/]: {escape(failed.path)}: {escape(failed.reason)}", soft_wrap=True)
+        if report.imported:
+            out.print(
+                f"{len(report.imported)} imported into {report.course_name}. "
+                f"Next: aksio doc list --course {_quote(report.course_name)}"
+            )
+    if report.failed and not report.imported:
+        raise typer.Exit(1)
+
+
+@doc_app.command("list")
+def doc_list(course: CourseOpt = None, json: JsonOpt = False) -> None:
+    """List documents, all or one course's."""
+    with _open() as aksio:
+        docs = aksio.documents(course)
+    if json:
+        print_json({"documents": docs})
+        return
+    if not docs:
+        console().print("No documents. Import some: aksio import PATH... --course COURSE")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for col in ("id", "course", "title", "kind", "pages", "sections", "file"):
+        table.add_column(col, justify="right" if col in ("pages", "sections") else "left")
+    for d in docs:
+        table.add_row(short(d.id), d.course_name, d.title, d.kind, str(d.page_count), str(d.section_count), d.filename)
+    console().print(table)
+
+
+@doc_app.command("show")
+def doc_show(
+    document: Annotated[str, typer.Argument(help="Document id, title or file name.")],
+    course: CourseOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Show a document and its sections with page ranges."""
+    with _open() as aksio:
+        doc = aksio.document(document, course)
+    if json:
+        print_json(doc)
+        return
+    from rich.tree import Tree
+
+    from aksio.models import Section
+
+    def pages(s: Section) -> str:
+        return f"p. {s.page_start}" if s.page_start == s.page_end else f"pp. {s.page_start}–{s.page_end}"
+
+    tree = Tree(f"[bold]{doc.title}[/]  [dim]{doc.kind}, {doc.page_count} pages, course {doc.course_name}[/]")
+
+    def add(node: Tree, sections: list[Section]) -> None:
+        for s in sections:
+            add(node.add(f"{s.title}  [dim]{pages(s)}[/]"), s.children)
+
+    add(tree, doc.sections)
+    if not doc.sections:
+        tree.add("[dim](no sections found: the whole document is one part)[/]")
+    console().print(tree)
+    console().print(f"[dim]id {doc.id}  file {doc.filename}  sha256 {doc.sha256[:16]}…[/]")
+
+
+@doc_app.command("rm")
+def doc_rm(
+    document: Annotated[str, typer.Argument(help="Document id, title or file name.")],
+    course: CourseOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Delete a document (its sections and search entries go with it)."""
+    with _open() as aksio:
+        doc = aksio.delete_document(document, course)
+    if json:
+        print_json({"deleted": doc})
+        return
+    console().print(f"Deleted document [bold]{doc.title}[/] from {doc.course_name}.")
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find; any characters are fine.")],
+    course: CourseOpt = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Most hits to show.")] = None,  # noqa: UP045
+    json: JsonOpt = False,
+) -> None:
+    """Search the text of your documents (best matches first, with page numbers)."""
+    with _open() as aksio:
+        hits = aksio.search(query, course, limit)
+    if json:
+        print_json({"query": query, "hits": hits})
+        return
+    if not hits:
+        console().print(f"No matches for {query!r}.")
+        return
+    from rich.markup import escape
+    from rich.text import Text
+
+    out = console()
+    for i, h in enumerate(hits, start=1):
+        where = f"{h.document_title}" + (f" › {h.section_title}" if h.section_title else "")
+        out.print(f"[bold]{i}.[/] {escape(where)}  [cyan]p. {h.page}[/]  [dim]{h.course_name}[/]")
+        snippet = Text("   " + h.snippet)
+        for start, end in h.highlights:
+            snippet.stylize("bold reverse", start + 3, end + 3)
+        out.print(snippet)
+
+
+# -- config ---------------------------------------------------------------------------------------
+
+
+@config_app.command("show")
+def config_show(json: JsonOpt = False) -> None:
+    """Show every setting with its current value."""
+    from aksio.config import Paths, load_settings, settings_as_dict
+
+    paths = Paths(_state["home"])
+    data = settings_as_dict(load_settings(paths))
+    if json:
+        print_json({"config_file": str(paths.config_file), "data_dir": str(paths.home), "settings": data})
+        return
+    out = console()
+    out.print(f"[dim]# {paths.config_file}[/]")
+
+    def walk(prefix: str, node: dict[str, object]) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}{key}.", value)
+            else:
+                out.print(f"{prefix}{key} = {value!r}")
+
+    walk("", data)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="Setting, e.g. search.limit")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+) -> None:
+    """Change a setting in the config file (validated first)."""
+    from aksio.config import Paths, set_value
+
+    paths = Paths(_state["home"])
+    stored = set_value(paths, key, value)
+    console().print(f"{key} = {stored!r}  [dim]({paths.config_file})[/]")
+
+
+@config_app.command("path")
+def config_path() -> None:
+    """Print where the config file and the data live."""
+    from aksio.config import Paths
+
+    paths = Paths(_state["home"])
+    typer.echo(f"config: {paths.config_file}")
+    typer.echo(f"data:   {paths.home}")
+
+
+# -- demo -----------------------------------------------------------------------------------------
+
+
+@app.command("demo")
+def demo(json: JsonOpt = False) -> None:
+    """Create a demo course from a sample document that ships with Aksio, and show what to do next."""
+    from aksio.demo import ensure_demo
+
+    with _open() as aksio:
+        result = ensure_demo(aksio)
+    if json:
+        print_json(result)
+        return
+    out = console()
+    out.print(f"Demo course [bold]{result['course']['name']}[/] is ready in {result['data_dir']}")
+    out.print(
+        f"  {result['document']['title']}: {result['document']['page_count']} pages, "
+        f"{result['document']['section_count']} sections"
+    )
+    name = _quote(result["course"]["name"])
+    out.print("Try:")
+    out.print(f"  aksio doc show {_quote(result['document']['title'])}")
+    out.print(f"  aksio search 'page replacement' --course {name}")
+    out.print(f"  aksio search 进程 --course {name}")
+    out.print(f"  aksio import ~/lectures --course {name}")
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)

@@ -1,0 +1,70 @@
+"""A progress bar for imports that appears only when the import takes longer than a moment."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from aksio.service import ImportProgress
+
+_DELAY_S = 0.5
+
+
+class ImportBar:
+    """Feeds a rich progress bar from import events; shows it on stderr after ``_DELAY_S``, never for --json."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> ImportBar:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, event: ImportProgress) -> None:
+        if not self.enabled:
+            return
+        if self._progress is None:
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            from aksio.cli.output import err_console
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]importing"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[files]}"),
+                console=err_console(),
+                transient=True,
+            )
+            self._task = self._progress.add_task("importing", total=event.total_bytes or None, files="")
+            self._timer = threading.Timer(_DELAY_S, self._progress.start)
+            self._timer.daemon = True
+            self._timer.start()
+        assert self._task is not None
+        name = event.path.replace("\\", "/").rsplit("/", 1)[-1] if event.path else "done"
+        self._progress.update(
+            self._task,
+            completed=event.done_bytes,
+            files=f"{min(event.index + 1, event.total)}/{event.total} {name[:40]}",
+        )

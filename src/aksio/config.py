@@ -1,0 +1,156 @@
+"""Settings: a TOML file in the config dir, overridden by ``AKSIO_*`` environment variables.
+
+``AKSIO_HOME`` (or ``--home``) moves the whole data dir, config file included, somewhere else:
+tests, scripts and several profiles use it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from aksio.errors import ConfigError
+
+APP = "aksio"
+
+
+class IngestSettings(BaseModel):
+    chunk_chars: int = Field(1200, ge=200, le=20000, description="target size of a search chunk, in characters")
+
+
+class SearchSettings(BaseModel):
+    limit: int = Field(10, ge=1, le=1000, description="hits shown by `aksio search` by default")
+
+
+class Settings(BaseSettings):
+    """Every setting, with its default. Nested keys are written ``section.key`` on the command line."""
+
+    model_config = SettingsConfigDict(env_prefix="AKSIO_", env_nested_delimiter="__", extra="forbid")
+
+    device_name: str = Field("", description="name of this device, shown in sync")
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = _current_config_file
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None and path.exists():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+_current_config_file: Path | None = None
+
+
+class Paths:
+    """Where Aksio keeps things. With a home dir everything lives under it."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        home = home or _env_home()
+        if home is not None:
+            self.home = home.expanduser().resolve()
+            self.config_file = self.home / "config.toml"
+        else:
+            import platformdirs
+
+            self.home = Path(platformdirs.user_data_dir(APP, appauthor=False))
+            self.config_file = Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
+        override = os.environ.get("AKSIO_CONFIG")
+        if override:
+            self.config_file = Path(override).expanduser()
+
+    @property
+    def database(self) -> Path:
+        return self.home / "aksio.db"
+
+    @property
+    def blobs(self) -> Path:
+        return self.home / "blobs"
+
+
+def _env_home() -> Path | None:
+    value = os.environ.get("AKSIO_HOME")
+    return Path(value) if value else None
+
+
+def load_settings(paths: Paths) -> Settings:
+    """Read the config file and the environment; a bad value is a one-line ``ConfigError``."""
+    global _current_config_file  # noqa: PLW0603 - pydantic-settings asks the class, not the instance
+    if paths.config_file.exists():
+        try:
+            tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
+    _current_config_file = paths.config_file
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"{paths.config_file}: {_first_error(exc)}") from None
+    finally:
+        _current_config_file = None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
+
+
+def settings_as_dict(settings: Settings) -> dict[str, Any]:
+    return settings.model_dump(mode="json")
+
+
+def set_value(paths: Paths, key: str, raw: str) -> Any:
+    """Validate ``key = raw`` against the settings model and write it to the config file. Returns the value."""
+    import tomli_w
+
+    parts = key.split(".")
+    data: dict[str, Any] = {}
+    if paths.config_file.exists():
+        try:
+            data = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
+    known = settings_as_dict(Settings.model_construct())
+    node: Any = known
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(f"unknown setting {key!r}; see `aksio config show` for the keys")
+        node = node[part]
+    if isinstance(node, dict):
+        raise ConfigError(f"{key!r} is a group of settings; set one of its keys, e.g. {key}.{next(iter(node))}")
+    target = data
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = raw
+    try:
+        validated = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{key}: {_first_error(exc).split(': ', 1)[-1]}") from None
+    value: Any = settings_as_dict(validated)
+    for part in parts:
+        value = value[part]
+    target[parts[-1]] = value  # store the typed value, not the string typed on the command line
+    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = paths.config_file.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    tmp.replace(paths.config_file)
+    return value

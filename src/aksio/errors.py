@@ -1,0 +1,38 @@
+"""Every failure a user can see is an ``AksioError`` with a message a student understands."""
+
+from __future__ import annotations
+
+
+class AksioError(Exception):
+    """Base of all user-facing errors: the CLI prints ``str(error)`` in one line and exits non-zero."""
+
+    exit_code = 1
+
+
+class NotFound(AksioError):
+    """A course, document, card... named by the user does not exist."""
+
+
+class Ambiguous(AksioError):
+    """A name or id prefix matches more than one row."""
+
+
+class InvalidInput(AksioError):
+    """A value the user typed is not acceptable."""
+
+
+class ConfigError(AksioError):
+    """The configuration file or an environment variable is invalid."""
+
+
+class DatabaseError(AksioError):
+    """The database file is corrupt, locked, or from a newer Aksio."""
+
+
+class ImportFailed(AksioError):
+    """One file could not be imported; ``path`` names it."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

@@ -1,0 +1,1 @@
+"""Files to documents: sections with page ranges and page-exact text chunks."""

@@ -1,0 +1,178 @@
+"""Markdown, HTML and plain text: sections from headings, pages cut at form feeds or every few thousand characters.
+
+These formats have no pages of their own. A citation still needs a page, so the text is cut into
+virtual pages of about ``PAGE_CHARS`` characters at paragraph boundaries (a form feed always starts a new
+page), and the page number means the same thing on every device.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from aksio.errors import ImportFailed
+from aksio.ingest.assemble import assemble
+from aksio.ingest.parsed import Block, ParsedDocument, SectionStart
+
+PAGE_CHARS = 3000
+
+
+def parse_markdown(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocument:
+    from markdown_it import MarkdownIt
+
+    lines = text.splitlines()
+    tokens = MarkdownIt("commonmark").parse(text)
+    headings: dict[int, tuple[int, int, str]] = {}  # first line -> (level, last line, title)
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            inline = tokens[i + 1]
+            title = _strip_inline_markup(inline.content)
+            headings[token.map[0]] = (int(token.tag[1]), token.map[1], title)
+    items: list[tuple[str, int | None]] = []  # (text, heading level)
+    para: list[str] = []
+    n = 0
+    while n < len(lines):
+        if n in headings:
+            _flush_para(items, para)
+            level, end, title = headings[n]
+            items.append((title, level))
+            n = end
+            continue
+        line = lines[n]
+        if not line.strip() or "\f" in line:
+            _flush_para(items, para)
+            if "\f" in line:
+                items.append(("\f", None))
+        else:
+            para.append(line)
+        n += 1
+    _flush_para(items, para)
+    return _build(path, items, "markdown", mime, chunk_chars)
+
+
+def parse_text(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocument:
+    items: list[tuple[str, int | None]] = []
+    for page_no, page in enumerate(text.split("\f")):
+        if page_no:
+            items.append(("\f", None))
+        items.extend((p, None) for p in re.split(r"\n\s*\n", page) if p.strip())
+    return _build(path, items, "text", mime, chunk_chars)
+
+
+_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+        "body",
+        "caption",
+    ]
+)
+
+
+def parse_html(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocument:
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
+
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "svg", "head"]):
+        tag.decompose()
+    items: list[tuple[str, int | None]] = []
+    current: Tag | None = None
+    buf: list[str] = []
+
+    def flush() -> None:
+        if current is not None and buf:
+            joined = " ".join("".join(buf).split()) if current.name != "pre" else "".join(buf).strip("\n")
+            if joined:
+                heading = int(current.name[1]) if re.fullmatch(r"h[1-6]", current.name) else None
+                items.append((joined, heading))
+        buf.clear()
+
+    root = soup.body or soup
+    for node in root.descendants:
+        if not isinstance(node, NavigableString) or type(node) is not NavigableString:
+            continue  # skip comments, doctype, CDATA
+        block = next((p for p in node.parents if isinstance(p, Tag) and p.name in _BLOCK_TAGS), root)
+        if block is not current:
+            flush()
+            current = block if isinstance(block, Tag) else None
+        buf.append(str(node))
+    flush()
+    title_tag = BeautifulSoup(text, "html.parser").title
+    doc = _build(path, items, "html", mime, chunk_chars)
+    if title_tag and title_tag.get_text(strip=True):
+        doc.title = title_tag.get_text(strip=True)
+    return doc
+
+
+def _flush_para(items: list[tuple[str, int | None]], para: list[str]) -> None:
+    if para:
+        items.append(("\n".join(para), None))
+        para.clear()
+
+
+def _strip_inline_markup(text: str) -> str:
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return " ".join(re.sub(r"[*_`]", "", text).split())
+
+
+def _paginate(items: Iterable[tuple[str, int | None]]) -> list[Block]:
+    blocks: list[Block] = []
+    page, used = 1, 0
+    for text, heading in items:
+        if text == "\f":
+            if used:
+                page, used = page + 1, 0
+            continue
+        if used and used + len(text) > PAGE_CHARS:
+            page, used = page + 1, 0
+        blocks.append(Block(page=page, text=text, y=float(len(blocks)), heading=heading))
+        used += len(text)
+    return blocks
+
+
+def _build(path: Path, items: list[tuple[str, int | None]], kind: str, mime: str, chunk_chars: int) -> ParsedDocument:
+    blocks = _paginate(items)
+    if not any(b.text.strip() for b in blocks):
+        raise ImportFailed(str(path), "no text in this file")
+    starts = [SectionStart(level=b.heading, title=b.text, page=b.page, y=b.y) for b in blocks if b.heading]
+    if starts:
+        top = min(s.level for s in starts)
+        for s in starts:
+            s.level -= top - 1
+    sections, chunks = assemble(starts, blocks, chunk_chars)
+    title = next((s.title for s in starts if s.level == 1), path.stem) if kind != "text" else path.stem
+    return ParsedDocument(
+        title=title, kind=kind, mime=mime, page_count=blocks[-1].page, sections=sections, chunks=chunks
+    )

@@ -1,0 +1,184 @@
+"""PDF and EPUB through PyMuPDF: sections from the outline, else from heading font sizes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from aksio.errors import ImportFailed
+from aksio.ingest.assemble import assemble
+from aksio.ingest.parsed import Block, ParsedDocument, SectionStart
+
+_MAX_HEADING_CHARS = 120
+_HEADING_RATIO = 1.15
+
+
+def parse_paged(path: Path, data: bytes, kind: str, mime: str, chunk_chars: int) -> ParsedDocument:
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_display_errors(False)  # type: ignore[no-untyped-call]
+    pymupdf.TOOLS.mupdf_display_warnings(False)  # type: ignore[no-untyped-call]
+    try:
+        doc = pymupdf.open(stream=data, filetype=kind)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # pymupdf raises several types for damaged files
+        raise ImportFailed(str(path), f"corrupt or truncated {kind.upper()} ({_short(exc)})") from None
+    with doc:
+        if doc.needs_pass:
+            raise ImportFailed(str(path), "password-protected PDF: remove the password (e.g. qpdf --decrypt) and retry")
+        if doc.page_count == 0:
+            raise ImportFailed(str(path), f"corrupt or truncated {kind.upper()}: no pages could be read")
+        if kind == "pdf" and doc.is_repaired and _damaged(data):
+            raise ImportFailed(str(path), "corrupt or truncated PDF: the file ends early; download it again")
+        toc = doc.get_toc(simple=True)
+        try:
+            if toc:
+                blocks = _blocks(doc)
+                starts = _starts_from_toc(toc, blocks, doc.page_count)
+            else:
+                blocks, starts = _blocks_with_headings(doc)
+        except ImportFailed:
+            raise
+        except Exception as exc:
+            raise ImportFailed(str(path), f"corrupt {kind.upper()}: a page cannot be read ({_short(exc)})") from None
+        if not any(b.text.strip() for b in blocks):
+            raise ImportFailed(
+                str(path),
+                "no text layer (a scanned document?): run OCR first, e.g. `ocrmypdf in.pdf out.pdf`",
+            )
+        meta = {k: v for k, v in (doc.metadata or {}).items() if isinstance(v, str) and v}
+        title = meta.get("title", "").strip() or path.stem
+        sections, chunks = assemble(starts, blocks, chunk_chars)
+        return ParsedDocument(
+            title=title,
+            kind=kind,
+            mime=mime,
+            page_count=doc.page_count,
+            sections=sections,
+            chunks=chunks,
+            metadata={k: meta[k] for k in ("author", "subject", "keywords", "creationDate") if k in meta},
+        )
+
+
+def _damaged(data: bytes) -> bool:
+    """A complete PDF ends with %%EOF (give or take trailing whitespace or an incremental update)."""
+    return b"%%EOF" not in data[-2048:]
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _blocks(doc: Any) -> list[Block]:
+    import pymupdf
+
+    flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+    out: list[Block] = []
+    for number, page in enumerate(doc, start=1):
+        for _x0, y0, _x1, _y1, text, _no, btype in page.get_text("blocks", flags=flags):
+            if btype == 0 and text.strip():
+                out.append(Block(page=number, text=_clean(text), y=y0))
+    return out
+
+
+def _starts_from_toc(toc: list[list[Any]], blocks: list[Block], page_count: int) -> list[SectionStart]:
+    """Outline entries become sections; each starts at the block bearing its title, else at the page top."""
+    by_page: dict[int, list[Block]] = {}
+    for block in blocks:
+        by_page.setdefault(block.page, []).append(block)
+    starts: list[SectionStart] = []
+    min_level = min(int(entry[0]) for entry in toc)
+    for level, title, page, *_ in toc:
+        title = " ".join(str(title).split())
+        if not title:
+            continue
+        page = min(max(int(page), 1), page_count)  # outlines sometimes point nowhere (-1) or past the end
+        y = 0.0
+        key = _norm(title)
+        for block in by_page.get(page, []):
+            if key and _norm(block.text).startswith(key[:40]):
+                y = block.y
+                break
+        starts.append(SectionStart(level=int(level) - min_level + 1, title=title, page=page, y=y))
+    # an outline is usually in reading order, but not always: assemble() needs it sorted by position
+    starts.sort(key=lambda s: (s.page, s.y))
+    return starts
+
+
+def _blocks_with_headings(doc: Any) -> tuple[list[Block], list[SectionStart]]:
+    """No outline: find headings by font size relative to the body text."""
+    import pymupdf
+
+    flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+    lines: list[tuple[int, float, float, bool, str]] = []  # page, y, size, bold, text
+    sizes: Counter[float] = Counter()
+    for number, page in enumerate(doc, start=1):
+        for block in page.get_text("dict", flags=flags)["blocks"]:
+            for line in block.get("lines", ()):
+                spans = [s for s in line["spans"] if s["text"].strip()]
+                if not spans:
+                    continue
+                text = "".join(s["text"] for s in line["spans"])
+                size = round(max(s["size"] for s in spans), 1)
+                bold = all(s["flags"] & 16 for s in spans)
+                sizes[size] += len(text)
+                lines.append((number, line["bbox"][1], size, bold, text))
+    if not sizes:
+        return [], []
+    body = sizes.most_common(1)[0][0]
+    heading_sizes = sorted(
+        {size for _, _, size, _, text in lines if size >= body * _HEADING_RATIO and len(text) <= _MAX_HEADING_CHARS},
+        reverse=True,
+    )[:4]
+    level_of = {size: i + 1 for i, size in enumerate(heading_sizes)}
+
+    blocks: list[Block] = []
+    starts: list[SectionStart] = []
+    para: list[str] = []
+    para_page, para_y, last_y = 0, 0.0, 0.0
+    prev_heading = False
+
+    def flush() -> None:
+        nonlocal para
+        if para:
+            blocks.append(Block(page=para_page, text=_clean("\n".join(para)), y=para_y))
+        para = []
+
+    for page, y, size, _bold, text in lines:
+        level = level_of.get(size)
+        if level is not None and len(text.strip()) <= _MAX_HEADING_CHARS and re.search(r"\w", text):
+            flush()
+            title = " ".join(text.split())
+            # a heading wrapped over two lines of the same size continues the previous one
+            wrapped = prev_heading and starts[-1].page == page and starts[-1].level == level
+            if wrapped and 0 < y - last_y < size * 1.6:
+                starts[-1].title += " " + title
+                blocks[-1].text += " " + title
+            else:
+                starts.append(SectionStart(level=level, title=title, page=page, y=y))
+                blocks.append(Block(page=page, text=title, y=y, heading=level))
+            last_y = y
+            prev_heading = True
+            continue
+        prev_heading = False
+        if para and (page != para_page or y - last_y > size * 1.9):
+            flush()
+        if not para:
+            para_page, para_y = page, y
+        para.append(text)
+        last_y = y
+    flush()
+    return blocks, starts
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())

@@ -1,0 +1,102 @@
+"""Pydantic models shared by every layer. Their field names are the documented keys of ``--json`` output."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class Course(BaseModel):
+    id: str
+    name: str
+    code: str | None = None
+    description: str = ""
+    exam_date: date | None = None
+    desired_retention: float = 0.9
+    daily_new_limit: int = 20
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    archived: bool = False
+    document_count: int = 0
+    page_count: int = 0
+    created_at: str
+    updated_at: str
+
+
+class Document(BaseModel):
+    id: str
+    course_id: str
+    course_name: str
+    title: str
+    filename: str
+    kind: str
+    mime: str
+    sha256: str
+    size: int
+    page_count: int
+    section_count: int = 0
+    chunk_count: int = 0
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created_at: str
+
+
+class Section(BaseModel):
+    id: str
+    title: str
+    level: int
+    page_start: int
+    page_end: int
+    parent_id: str | None = None
+    children: list[Section] = Field(default_factory=list)
+
+
+class DocumentDetail(Document):
+    sections: list[Section] = Field(default_factory=list)
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    course_id: str
+    course_name: str
+    document_id: str
+    document_title: str
+    section_id: str | None
+    section_title: str | None
+    page: int
+    snippet: str = Field(description="the matching passage, plain text")
+    highlights: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) character offsets of the matched terms in snippet"
+    )
+    score: float = Field(description="bm25 relevance, higher is better")
+
+
+class ImportedFile(BaseModel):
+    path: str
+    document_id: str
+    title: str
+    kind: str
+    page_count: int
+    section_count: int
+    chunk_count: int
+    warnings: list[str] = Field(default_factory=list)
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+    document_id: str | None = None
+
+
+class FailedFile(BaseModel):
+    path: str
+    reason: str
+
+
+class ImportReport(BaseModel):
+    course_id: str
+    course_name: str
+    imported: list[ImportedFile] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    failed: list[FailedFile] = Field(default_factory=list)

@@ -1,0 +1,312 @@
+"""The facade: the only door the CLI, the TUI and the server use into the core."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aksio.blobs import BlobStore, sha256
+from aksio.clock import Clock, SystemClock
+from aksio.config import Paths, Settings, load_settings
+from aksio.errors import AksioError, Ambiguous, DatabaseError, ImportFailed, InvalidInput, NotFound
+from aksio.models import (
+    Course,
+    Document,
+    DocumentDetail,
+    FailedFile,
+    ImportedFile,
+    ImportReport,
+    SearchHit,
+    SkippedFile,
+)
+from aksio.storage import courses as course_rows
+from aksio.storage import documents as document_rows
+from aksio.storage import search as search_index
+from aksio.storage.db import Database
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """Sent to an import's progress callback before each file and once at the end (``path`` None)."""
+
+    index: int
+    total: int
+    path: str | None
+    done_bytes: int
+    total_bytes: int
+
+
+class Aksio:
+    """An open Aksio home: settings, database and blob store."""
+
+    def __init__(self, paths: Paths, settings: Settings, db: Database, clock: Clock) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.blobs = BlobStore(paths.blobs)
+
+    @classmethod
+    def open(cls, home: Path | None = None, clock: Clock | None = None) -> Aksio:
+        paths = Paths(home)
+        settings = load_settings(paths)
+        try:
+            paths.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the data dir {paths.home}: {exc.strerror or exc}") from None
+        clock = clock or SystemClock()
+        return cls(paths, settings, Database.open(paths.database, clock), clock)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Aksio:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    # -- courses ----------------------------------------------------------------------------------
+
+    def courses(self) -> list[Course]:
+        return course_rows.list_courses(self.db)
+
+    def course(self, ref: str) -> Course:
+        """Find a course by id, name, code or id prefix."""
+        found = course_rows.find(self.db, ref.strip())
+        if not found:
+            raise NotFound(f"no course {ref!r}; `aksio course list` shows your courses")
+        if len(found) > 1:
+            listing = ", ".join(f"{c.name} ({c.id[-8:]})" for c in found[:5])
+            raise Ambiguous(f"{ref!r} matches {len(found)} courses: {listing}; use the id")
+        return found[0]
+
+    def add_course(
+        self,
+        name: str,
+        *,
+        code: str | None = None,
+        exam_date: str | date | None = None,
+        description: str = "",
+        tags: Sequence[str] = (),
+    ) -> Course:
+        name = _clean_name(name, "course name")
+        if course_rows.name_taken(self.db, name):
+            raise InvalidInput(f"a course named {name!r} already exists")
+        values: dict[str, Any] = {
+            "name": name,
+            "code": (code or "").strip() or None,
+            "description": description.strip(),
+            "exam_date": _date(exam_date),
+            "tags": _tags(tags),
+            "metadata": {},
+        }
+        with self.db.write() as w:
+            course_id = course_rows.insert(w, values)
+        return self._course(course_id)
+
+    def edit_course(
+        self,
+        ref: str,
+        *,
+        name: str | None = None,
+        code: str | None = _UNSET,
+        exam_date: str | date | None = _UNSET,
+        description: str | None = None,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> Course:
+        """Change some fields; ``code=None`` or ``exam_date=None`` clears them."""
+        course = self.course(ref)
+        changes: dict[str, Any] = {}
+        if name is not None:
+            name = _clean_name(name, "course name")
+            if name != course.name and course_rows.name_taken(self.db, name, except_id=course.id):
+                raise InvalidInput(f"a course named {name!r} already exists")
+            changes["name"] = name
+        if code is not _UNSET:
+            changes["code"] = (code or "").strip() or None
+        if exam_date is not _UNSET:
+            changes["exam_date"] = _date(exam_date)
+        if description is not None:
+            changes["description"] = description.strip()
+        if add_tags or remove_tags:
+            drop = set(_tags(remove_tags))
+            changes["tags"] = [t for t in _tags([*course.tags, *add_tags]) if t not in drop]
+        if metadata:
+            changes["metadata"] = {**course.metadata, **metadata}
+        changes = {k: v for k, v in changes.items() if _differs(getattr(course, k), v)}
+        if changes:
+            with self.db.write() as w:
+                course_rows.update(w, course.id, changes)
+        return self._course(course.id)
+
+    def delete_course(self, ref: str) -> tuple[Course, int]:
+        """Delete a course and its documents. Returns the course and how many documents went with it."""
+        course = self.course(ref)
+        with self.db.write() as w:
+            docs = course_rows.tombstone(w, course.id)
+        return course, len(docs)
+
+    def _course(self, course_id: str) -> Course:
+        course = course_rows.get(self.db, course_id)
+        if course is None:
+            raise NotFound(f"no course {course_id!r}")
+        return course
+
+    # -- documents --------------------------------------------------------------------------------
+
+    def documents(self, course: str | None = None) -> list[Document]:
+        course_id = self.course(course).id if course else None
+        return document_rows.list_documents(self.db, course_id)
+
+    def document(self, ref: str, course: str | None = None) -> DocumentDetail:
+        doc = self._find_document(ref, course)
+        return DocumentDetail(**doc.model_dump(), sections=document_rows.section_tree(self.db, doc.id))
+
+    def delete_document(self, ref: str, course: str | None = None) -> Document:
+        doc = self._find_document(ref, course)
+        with self.db.write() as w:
+            document_rows.tombstone(w, doc.id)
+        return doc
+
+    def _find_document(self, ref: str, course: str | None) -> Document:
+        course_id = self.course(course).id if course else None
+        found = document_rows.find(self.db, ref.strip(), course_id)
+        if not found:
+            raise NotFound(f"no document {ref!r}; `aksio doc list` shows your documents")
+        if len(found) > 1:
+            listing = ", ".join(f"{d.title} in {d.course_name} ({d.id[-8:]})" for d in found[:5])
+            raise Ambiguous(f"{ref!r} matches {len(found)} documents: {listing}; use the id or --course")
+        return found[0]
+
+    def import_paths(
+        self,
+        paths: Sequence[Path],
+        course: str,
+        *,
+        tags: Sequence[str] = (),
+        progress: Callable[[ImportProgress], None] | None = None,
+    ) -> ImportReport:
+        """Import files and folders into a course: each file in its own transaction, failures reported."""
+        from aksio.ingest import files
+
+        target = self.course(course)
+        found, errors = files.collect(list(paths))
+        report = ImportReport(course_id=target.id, course_name=target.name)
+        report.failed.extend(FailedFile(path=e.path, reason=e.reason) for e in errors)
+        sizes = [_size(p) for p in found]
+        total_bytes, done = sum(sizes), 0
+        tag_list = _tags(tags)
+        for index, path in enumerate(found):
+            if progress:
+                progress(ImportProgress(index, len(found), str(path), done, total_bytes))
+            try:
+                self._import_one(path, target, tag_list, report)
+            except ImportFailed as exc:
+                report.failed.append(FailedFile(path=exc.path, reason=exc.reason))
+            done += sizes[index]
+        if progress:
+            progress(ImportProgress(len(found), len(found), None, total_bytes, total_bytes))
+        return report
+
+    def _import_one(self, path: Path, course: Course, tags: list[str], report: ImportReport) -> None:
+        from aksio.ingest import files
+
+        data = files.read(path)
+        digest = sha256(data)
+        existing = document_rows.by_sha(self.db, course.id, digest)
+        if existing:
+            report.skipped.append(
+                SkippedFile(path=str(path), reason=f"already imported as {existing.title!r}", document_id=existing.id)
+            )
+            return
+        parsed = files.parse(path, data, self.settings.ingest.chunk_chars)
+        try:
+            self.blobs.put(data, digest)
+        except OSError as exc:
+            raise ImportFailed(str(path), f"cannot store the original in {self.paths.blobs}: {exc}") from None
+        with self.db.write() as w:
+            doc_id, n_sections, n_chunks = document_rows.insert_parsed(
+                w, course.id, parsed, path.name, digest, len(data), tags
+            )
+        report.imported.append(
+            ImportedFile(
+                path=str(path),
+                document_id=doc_id,
+                title=parsed.title,
+                kind=parsed.kind,
+                page_count=parsed.page_count,
+                section_count=n_sections,
+                chunk_count=n_chunks,
+                warnings=parsed.warnings,
+            )
+        )
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def search(self, query: str, course: str | None = None, limit: int | None = None) -> list[SearchHit]:
+        if not query.strip():
+            raise InvalidInput("nothing to search for")
+        limit = limit or self.settings.search.limit
+        if limit < 1:
+            raise InvalidInput("--limit must be at least 1")
+        course_id = self.course(course).id if course else None
+        return search_index.search(self.db, query, course_id, limit)
+
+
+def _clean_name(value: str, what: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise InvalidInput(f"the {what} cannot be empty")
+    if len(value) > 200:
+        raise InvalidInput(f"the {what} is too long (at most 200 characters)")
+    return value
+
+
+def _date(value: str | date | None) -> str | None:
+    if value is None or isinstance(value, date):
+        return value.isoformat() if value else None
+    value = value.strip()
+    if not value or value.lower() == "none":
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise InvalidInput(f"exam date {value!r} is not a date: use YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidInput(f"exam date {value!r} is not a real date") from None
+
+
+def _tags(values: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for raw in values:
+        for tag in raw.split(","):
+            tag = tag.strip()
+            if tag and tag not in out:
+                out.append(tag)
+    return out
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, date):
+        old = old.isoformat()
+    return bool(old != new)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+__all__ = ["Aksio", "AksioError", "ImportProgress"]

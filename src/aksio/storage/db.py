@@ -1,0 +1,223 @@
+"""The SQLite database: connection, pragmas, migrations and the one way to write (``Database.write``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aksio.clock import Clock, iso
+from aksio.errors import DatabaseError
+from aksio.ids import new_id
+from aksio.storage.hlc import HybridClock, Stamp
+from aksio.storage.migrations import LATEST, MIGRATIONS
+
+APP_MARK = "aksio"
+
+# Tables whose rows are synced: every write to them is stamped and logged.
+SYNCED = frozenset({"course", "document", "section", "chunk"})
+# Columns that exist only on this device (they key local indexes) and never enter the change log.
+LOCAL_COLUMNS = frozenset({"rid"})
+
+
+class Database:
+    """One open database file. Not thread-safe: one per thread (the TUI opens one per worker)."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Clock, device: str, hlc: HybridClock) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.device = device
+        self.hlc = hlc
+        self._in_tx = False
+
+    @classmethod
+    def open(cls, path: Path, clock: Clock) -> Database:
+        """Open (creating and migrating if needed) the database at ``path``."""
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open database {path}: {exc}") from None
+        conn.row_factory = sqlite3.Row
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > LATEST:
+                raise DatabaseError(
+                    f"{path} was written by a newer Aksio (schema {version}, this one knows up to {LATEST}): "
+                    "upgrade Aksio to open it"
+                )
+            if version > 0 and not _is_aksio(conn):
+                raise DatabaseError(f"{path} is an SQLite file but not an Aksio database")
+            if version == 0 and _has_tables(conn):
+                raise DatabaseError(f"{path} is an SQLite file but not an Aksio database")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 5000")
+            _migrate(conn, version)
+            device = _meta(conn, "device_id")
+            last = conn.execute("SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise DatabaseError(f"{path} is corrupt or not a database ({exc}); restore it from a backup") from None
+        except DatabaseError:
+            conn.close()
+            raise
+        hlc = HybridClock(clock, device, Stamp.parse(last[0]) if last else None)
+        return cls(conn, clock, device, hlc)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One transaction per user action: everything inside commits together or not at all."""
+        if self._in_tx:
+            raise RuntimeError("nested write transaction")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise DatabaseError(f"the database is busy ({exc}); is another Aksio writing?") from None
+        self._in_tx = True
+        try:
+            yield Writer(self)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+
+class Writer:
+    """The repository layer's write handle: stamps each synced write and logs it in the same transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn = db.conn
+        self.now = iso(db.clock.now())
+
+    def _log(self, table: str, row_id: str, op: str, cols: Iterable[str], hlc: str) -> None:
+        self.conn.execute(
+            "INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)",
+            (table, row_id, op, ",".join(cols), hlc),
+        )
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> str:
+        """Insert one synced row; fills id, hlc and timestamps. Returns the id."""
+        return self.insert_many(table, [values])[0]
+
+    def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Insert rows of the same shape in one statement per row batch, each stamped and logged."""
+        if table not in SYNCED:
+            raise ValueError(f"{table} is not a synced table")
+        if not rows:
+            return []
+        user_cols = list(rows[0])
+        cols = ["id", *[c for c in user_cols if c != "id"], "hlc", "created_at", "updated_at"]
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        ids: list[str] = []
+        params: list[tuple[Any, ...]] = []
+        logs: list[tuple[str, str, str, str, str]] = []
+        logged_cols = ",".join(c for c in cols[1:-3] if c not in LOCAL_COLUMNS)
+        for row in rows:
+            row_id = str(row.get("id") or new_id())
+            hlc = self.db.hlc.tick()
+            ids.append(row_id)
+            params.append((row_id, *[_encode(row[c]) for c in cols[1:-3]], hlc, self.now, self.now))
+            logs.append((table, row_id, "insert", logged_cols, hlc))
+        self.conn.executemany(sql, params)
+        self.conn.executemany("INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)", logs)
+        return ids
+
+    def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> None:
+        """Change some columns of a live row."""
+        if table not in SYNCED:
+            raise ValueError(f"{table} is not a synced table")
+        if not changes:
+            return
+        hlc = self.db.hlc.tick()
+        sets = ", ".join(f"{c} = ?" for c in changes)
+        self.conn.execute(
+            f"UPDATE {table} SET {sets}, hlc = ?, updated_at = ? WHERE id = ?",
+            (*[_encode(v) for v in changes.values()], hlc, self.now, row_id),
+        )
+        self._log(table, row_id, "update", changes, hlc)
+
+    def tombstone(self, table: str, row_ids: Sequence[str]) -> None:
+        """Mark rows deleted. Synced rows are never physically deleted: the tombstone must travel."""
+        if table not in SYNCED:
+            raise ValueError(f"{table} is not a synced table")
+        params = []
+        logs = []
+        for row_id in row_ids:
+            hlc = self.db.hlc.tick()
+            params.append((hlc, self.now, row_id))
+            logs.append((table, row_id, "delete", "deleted", hlc))
+        self.conn.executemany(f"UPDATE {table} SET deleted = 1, hlc = ?, updated_at = ? WHERE id = ?", params)
+        self.conn.executemany("INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)", logs)
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        """Raw statement for local, unsynced tables (indexes, caches) inside the same transaction."""
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self.conn.executemany(sql, params)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _is_aksio(conn: sqlite3.Connection) -> bool:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return row is not None and str(row[0]) == APP_MARK
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]) > 0
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        raise DatabaseError(f"database is missing its {key}; restore it from a backup")
+    return str(row[0])
+
+
+def _migrate(conn: sqlite3.Connection, current: int) -> None:
+    for number in range(current + 1, LATEST + 1):
+        script = MIGRATIONS[number - 1]
+        first = ""
+        if number == 1:
+            first = (
+                f"INSERT INTO meta (key, value) VALUES ('app', '{APP_MARK}');"
+                f"INSERT INTO meta (key, value) VALUES ('device_id', '{new_id()}');"
+            )
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE; {script}; {first} PRAGMA user_version = {number}; COMMIT;")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise

@@ -1,0 +1,153 @@
+"""Document, section and chunk rows, and the full-text index over chunks."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from aksio.ids import SHORT_ID as _SHORT
+from aksio.ids import new_id
+from aksio.ingest.parsed import ParsedDocument
+from aksio.models import Document, Section
+from aksio.storage.db import Database, Writer
+from aksio.storage.search import index_text
+
+_SELECT = """
+SELECT d.*, c.name AS course_name,
+       (SELECT count(*) FROM section s WHERE s.document_id = d.id AND s.deleted = 0) AS section_count,
+       (SELECT count(*) FROM chunk k WHERE k.document_id = d.id AND k.deleted = 0) AS chunk_count
+FROM document d JOIN course c ON c.id = d.course_id
+"""
+
+
+def _document(row: sqlite3.Row) -> Document:
+    data: dict[str, Any] = dict(row)
+    data["tags"] = json.loads(data["tags"])
+    data["metadata"] = json.loads(data["metadata"])
+    return Document.model_validate(data)
+
+
+def list_documents(db: Database, course_id: str | None = None) -> list[Document]:
+    sql = _SELECT + " WHERE d.deleted = 0 AND c.deleted = 0"
+    params: tuple[str, ...] = ()
+    if course_id:
+        sql += " AND d.course_id = ?"
+        params = (course_id,)
+    return [_document(r) for r in db.query(sql + " ORDER BY c.name COLLATE NOCASE, d.title COLLATE NOCASE", params)]
+
+
+def find(db: Database, ref: str, course_id: str | None = None) -> list[Document]:
+    """Documents matching ``ref``: exact id, then title or file name (any case), then a short id (an id's end)."""
+    scope = " AND d.course_id = ?" if course_id else ""
+    extra: tuple[str, ...] = (course_id,) if course_id else ()
+    for cond, arg in (
+        ("d.id = ?", ref),
+        ("d.title = ? COLLATE NOCASE", ref),
+        ("d.filename = ? COLLATE NOCASE", ref),
+        ("d.id LIKE '%' || ?", ref.lower() if _SHORT.fullmatch(ref) else None),
+    ):
+        if arg is None:
+            continue
+        rows = db.query(_SELECT + f" WHERE d.deleted = 0 AND c.deleted = 0 AND {cond}{scope}", (arg, *extra))
+        if rows:
+            return [_document(r) for r in rows]
+    return []
+
+
+def get(db: Database, doc_id: str) -> Document | None:
+    row = db.query_one(_SELECT + " WHERE d.id = ? AND d.deleted = 0", (doc_id,))
+    return _document(row) if row else None
+
+
+def by_sha(db: Database, course_id: str, digest: str) -> Document | None:
+    row = db.query_one(
+        _SELECT + " WHERE d.course_id = ? AND d.sha256 = ? AND d.deleted = 0 LIMIT 1", (course_id, digest)
+    )
+    return _document(row) if row else None
+
+
+def section_tree(db: Database, doc_id: str) -> list[Section]:
+    rows = db.query(
+        "SELECT id, title, level, page_start, page_end, parent_id FROM section "
+        "WHERE document_id = ? AND deleted = 0 ORDER BY ord",
+        (doc_id,),
+    )
+    nodes = {r["id"]: Section.model_validate(dict(r)) for r in rows}
+    roots: list[Section] = []
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+def insert_parsed(
+    w: Writer, course_id: str, parsed: ParsedDocument, filename: str, digest: str, size: int, tags: list[str]
+) -> tuple[str, int, int]:
+    """Store a parsed document with its sections, chunks and search index. Returns (id, sections, chunks)."""
+    doc_id = w.insert(
+        "document",
+        {
+            "course_id": course_id,
+            "title": parsed.title,
+            "filename": filename,
+            "kind": parsed.kind,
+            "mime": parsed.mime,
+            "sha256": digest,
+            "size": size,
+            "page_count": parsed.page_count,
+            "status": "ready",
+            "tags": tags,
+            "metadata": parsed.metadata,
+        },
+    )
+    section_ids = [new_id() for _ in parsed.sections]
+    w.insert_many(
+        "section",
+        [
+            {
+                "id": section_ids[i],
+                "document_id": doc_id,
+                "parent_id": section_ids[s.parent] if s.parent is not None else None,
+                "title": s.title,
+                "level": s.level,
+                "ord": i,
+                "page_start": s.page_start,
+                "page_end": s.page_end,
+            }
+            for i, s in enumerate(parsed.sections)
+        ],
+    )
+    first = w.execute("SELECT coalesce(max(rid), 0) + 1 FROM chunk").fetchone()[0]
+    chunk_ids = w.insert_many(
+        "chunk",
+        [
+            {
+                "rid": first + i,
+                "document_id": doc_id,
+                "section_id": section_ids[c.section] if c.section is not None else None,
+                "page": c.page,
+                "ord": i,
+                "text": c.text,
+            }
+            for i, c in enumerate(parsed.chunks)
+        ],
+    )
+    w.executemany(
+        "INSERT INTO chunk_fts (rowid, body) VALUES (?, ?)",
+        ((first + i, index_text(c.text)) for i, c in enumerate(parsed.chunks)),
+    )
+    return doc_id, len(section_ids), len(chunk_ids)
+
+
+def tombstone(w: Writer, doc_id: str) -> None:
+    """Delete a document, its sections and chunks (tombstones), and drop it from the search index."""
+    w.execute(
+        "DELETE FROM chunk_fts WHERE rowid IN (SELECT rid FROM chunk WHERE document_id = ? AND deleted = 0)",
+        (doc_id,),
+    )
+    chunk_ids = [r[0] for r in w.execute("SELECT id FROM chunk WHERE document_id = ? AND deleted = 0", (doc_id,))]
+    section_ids = [r[0] for r in w.execute("SELECT id FROM section WHERE document_id = ? AND deleted = 0", (doc_id,))]
+    w.tombstone("chunk", chunk_ids)
+    w.tombstone("section", section_ids)
+    w.tombstone("document", [doc_id])

@@ -1,0 +1,1 @@
+"""The self-hostable sync server (later issues)."""

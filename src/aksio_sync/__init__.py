@@ -1,0 +1,1 @@
+"""Sync protocol and client (later issues). Imports only the core."""

@@ -14,6 +14,7 @@ from aksio.blobs import BlobStore, sha256
 from aksio.clock import Clock, SystemClock
 from aksio.config import Paths, Settings, load_settings
 from aksio.errors import AksioError, Ambiguous, DatabaseError, ImportFailed, InvalidInput, NotFound
+from aksio.ingest.parsed import PageCallback
 from aksio.models import (
     Course,
     Document,
@@ -207,10 +208,14 @@ class Aksio:
         total_bytes, done = sum(sizes), 0
         tag_list = _tags(tags)
         for index, path in enumerate(found):
+            on_page = None
             if progress:
                 progress(ImportProgress(index, len(found), str(path), done, total_bytes))
+                on_page = _page_reporter(
+                    progress, ImportProgress(index, len(found), str(path), done, total_bytes), sizes[index]
+                )
             try:
-                self._import_one(path, target, tag_list, report)
+                self._import_one(path, target, tag_list, report, on_page)
             except ImportFailed as exc:
                 report.failed.append(FailedFile(path=exc.path, reason=exc.reason))
             done += sizes[index]
@@ -218,7 +223,14 @@ class Aksio:
             progress(ImportProgress(len(found), len(found), None, total_bytes, total_bytes))
         return report
 
-    def _import_one(self, path: Path, course: Course, tags: list[str], report: ImportReport) -> None:
+    def _import_one(
+        self,
+        path: Path,
+        course: Course,
+        tags: list[str],
+        report: ImportReport,
+        on_page: PageCallback | None = None,
+    ) -> None:
         from aksio.ingest import files
 
         data = files.read(path)
@@ -229,7 +241,7 @@ class Aksio:
                 SkippedFile(path=str(path), reason=f"already imported as {existing.title!r}", document_id=existing.id)
             )
             return
-        parsed = files.parse(path, data, self.settings.ingest.chunk_chars)
+        parsed = files.parse(path, data, self.settings.ingest.chunk_chars, on_page)
         try:
             self.blobs.put(data, digest)
         except OSError as exc:
@@ -261,6 +273,16 @@ class Aksio:
             raise InvalidInput("--limit must be at least 1")
         course_id = self.course(course).id if course else None
         return search_index.search(self.db, query, course_id, limit)
+
+
+def _page_reporter(progress: Callable[[ImportProgress], None], at: ImportProgress, size: int) -> PageCallback:
+    """Turn a parser's page count into byte progress within the current file."""
+
+    def on_page(page: int, pages: int) -> None:
+        done = at.done_bytes + size * page // max(pages, 1)
+        progress(ImportProgress(at.index, at.total, at.path, done, at.total_bytes))
+
+    return on_page
 
 
 def _clean_name(value: str, what: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aksio.errors import ImportFailed
 from aksio.ingest.detect import SUPPORTED, check_content, decode_text, kind_of
-from aksio.ingest.parsed import ParsedDocument
+from aksio.ingest.parsed import PageCallback, ParsedDocument
 
 
 def collect(paths: list[Path]) -> tuple[list[Path], list[ImportFailed]]:
@@ -56,7 +56,7 @@ def read(path: Path) -> bytes:
         raise ImportFailed(str(path), f"cannot be read ({exc.strerror or exc})") from None
 
 
-def parse(path: Path, data: bytes, chunk_chars: int) -> ParsedDocument:
+def parse(path: Path, data: bytes, chunk_chars: int, on_page: PageCallback | None = None) -> ParsedDocument:
     """Parse one file's bytes into a document; every failure is an ``ImportFailed`` naming the file."""
     found = kind_of(path)
     if found is None:
@@ -66,7 +66,7 @@ def parse(path: Path, data: bytes, chunk_chars: int) -> ParsedDocument:
     if kind in ("pdf", "epub"):
         from aksio.ingest.pdf import parse_paged
 
-        return parse_paged(path, data, kind, mime, chunk_chars)
+        return parse_paged(path, data, kind, mime, chunk_chars, on_page)
     text, note = decode_text(path, data)
     from aksio.ingest import markup
 

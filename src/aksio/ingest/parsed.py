@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# Called as pages are read: (pages done, page count).
+PageCallback = Callable[[int, int], None]
 
 
 @dataclass(slots=True)

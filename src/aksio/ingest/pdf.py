@@ -10,13 +10,16 @@ from typing import Any
 
 from aksio.errors import ImportFailed
 from aksio.ingest.assemble import assemble
-from aksio.ingest.parsed import Block, ParsedDocument, SectionStart
+from aksio.ingest.parsed import Block, PageCallback, ParsedDocument, SectionStart
 
 _MAX_HEADING_CHARS = 120
 _HEADING_RATIO = 1.15
 
 
-def parse_paged(path: Path, data: bytes, kind: str, mime: str, chunk_chars: int) -> ParsedDocument:
+def parse_paged(
+    path: Path, data: bytes, kind: str, mime: str, chunk_chars: int, on_page: PageCallback | None = None
+) -> ParsedDocument:
+    """Parse a PDF or EPUB; ``on_page(done, total)`` is called as pages are read."""
     import pymupdf
 
     pymupdf.TOOLS.mupdf_display_errors(False)  # type: ignore[no-untyped-call]
@@ -35,10 +38,10 @@ def parse_paged(path: Path, data: bytes, kind: str, mime: str, chunk_chars: int)
         toc = doc.get_toc(simple=True)
         try:
             if toc:
-                blocks = _blocks(doc)
+                blocks = _blocks(doc, on_page)
                 starts = _starts_from_toc(toc, blocks, doc.page_count)
             else:
-                blocks, starts = _blocks_with_headings(doc)
+                blocks, starts = _blocks_with_headings(doc, on_page)
         except ImportFailed:
             raise
         except Exception as exc:
@@ -72,7 +75,7 @@ def _short(exc: Exception) -> str:
     return text[:120]
 
 
-def _blocks(doc: Any) -> list[Block]:
+def _blocks(doc: Any, on_page: PageCallback | None) -> list[Block]:
     import pymupdf
 
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
@@ -81,6 +84,8 @@ def _blocks(doc: Any) -> list[Block]:
         for _x0, y0, _x1, _y1, text, _no, btype in page.get_text("blocks", flags=flags):
             if btype == 0 and text.strip():
                 out.append(Block(page=number, text=_clean(text), y=y0))
+        if on_page and number % 10 == 0:
+            on_page(number, doc.page_count)
     return out
 
 
@@ -108,7 +113,7 @@ def _starts_from_toc(toc: list[list[Any]], blocks: list[Block], page_count: int)
     return starts
 
 
-def _blocks_with_headings(doc: Any) -> tuple[list[Block], list[SectionStart]]:
+def _blocks_with_headings(doc: Any, on_page: PageCallback | None) -> tuple[list[Block], list[SectionStart]]:
     """No outline: find headings by font size relative to the body text."""
     import pymupdf
 
@@ -126,6 +131,8 @@ def _blocks_with_headings(doc: Any) -> tuple[list[Block], list[SectionStart]]:
                 bold = all(s["flags"] & 16 for s in spans)
                 sizes[size] += len(text)
                 lines.append((number, line["bbox"][1], size, bold, text))
+        if on_page and number % 10 == 0:
+            on_page(number, doc.page_count)
     if not sizes:
         return [], []
     body = sizes.most_common(1)[0][0]

@@ -32,6 +32,14 @@ class SearchSettings(BaseModel):
     limit: int = Field(10, ge=1, le=1000, description="hits shown by `aksio search` by default")
 
 
+class StudySettings(BaseModel):
+    day_starts_at: int = Field(4, ge=0, le=23, description="hour (local time) at which a new study day begins")
+    new_per_day: int = Field(200, ge=0, le=10000, description="new cards per day over all courses")
+    learn_ahead_minutes: int = Field(20, ge=0, le=1440, description="show learning steps this early when idle")
+    leech_threshold: int = Field(8, ge=1, le=100, description="lapses after which a card is a leech")
+    leech_suspend: bool = Field(False, description="suspend a card when it becomes a leech")
+
+
 class Settings(BaseSettings):
     """Every setting, with its default. Nested keys are written ``section.key`` on the command line."""
 
@@ -40,6 +48,7 @@ class Settings(BaseSettings):
     device_name: str = Field("", description="name of this device, shown in sync")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    study: StudySettings = Field(default_factory=StudySettings)
 
     @classmethod
     def settings_customise_sources(

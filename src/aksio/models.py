@@ -7,6 +7,16 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 
+class CourseScheduling(BaseModel):
+    """A course's FSRS options besides desired retention and the new-card limit."""
+
+    maximum_interval: int = Field(36500, ge=1, description="longest interval in days")
+    learning_steps: list[int] = Field(default_factory=lambda: [1, 10], description="minutes")
+    relearning_steps: list[int] = Field(default_factory=lambda: [10], description="minutes")
+    fuzz: bool = True
+    parameters: list[float] | None = Field(None, description="fitted FSRS-6 weights; null = defaults")
+
+
 class Course(BaseModel):
     id: str
     name: str
@@ -15,6 +25,7 @@ class Course(BaseModel):
     exam_date: date | None = None
     desired_retention: float = 0.9
     daily_new_limit: int = 20
+    srs: CourseScheduling = Field(default_factory=CourseScheduling)
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
     archived: bool = False
@@ -100,3 +111,43 @@ class ImportReport(BaseModel):
     imported: list[ImportedFile] = Field(default_factory=list)
     skipped: list[SkippedFile] = Field(default_factory=list)
     failed: list[FailedFile] = Field(default_factory=list)
+
+
+class Source(BaseModel):
+    document_id: str | None = None
+    page: int | None = None
+    quote: str | None = None
+
+
+class CardState(BaseModel):
+    """Where a card stands in scheduling (a cache rebuilt from the review log)."""
+
+    queue: str = Field(description="new | learning | review | suspended")
+    due: str | None = Field(None, description="ISO time the card is due; null for new cards")
+    stability: float | None = None
+    difficulty: float | None = None
+    reps: int = 0
+    lapses: int = 0
+    last_review: str | None = None
+
+
+class Card(BaseModel):
+    id: str
+    note_id: str
+    course_id: str
+    course_name: str
+    kind: str = Field(description="basic | reverse | cloze")
+    ord: int = Field(description="0 front->back, 1 back->front (reverse), n = cloze deletion n")
+    front: str = Field(description="the question as shown")
+    back: str = Field(description="the answer as shown")
+    note_front: str
+    note_back: str
+    tags: list[str] = Field(default_factory=list)
+    flag: int = 0
+    suspended: bool = False
+    buried_until: str | None = None
+    origin: str = "manual"
+    section_id: str | None = None
+    source: Source | None = None
+    state: CardState
+    created_at: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,6 +17,7 @@ from aksio.errors import AksioError, Ambiguous, DatabaseError, ImportFailed, Inv
 from aksio.ingest.parsed import PageCallback
 from aksio.models import (
     Course,
+    CourseScheduling,
     Document,
     DocumentDetail,
     FailedFile,
@@ -29,6 +30,7 @@ from aksio.storage import courses as course_rows
 from aksio.storage import documents as document_rows
 from aksio.storage import search as search_index
 from aksio.storage.db import Database
+from aksio.study import StudyMixin
 
 _UNSET: Any = object()
 
@@ -44,18 +46,22 @@ class ImportProgress:
     total_bytes: int
 
 
-class Aksio:
+class Aksio(StudyMixin):
     """An open Aksio home: settings, database and blob store."""
 
-    def __init__(self, paths: Paths, settings: Settings, db: Database, clock: Clock) -> None:
+    def __init__(self, paths: Paths, settings: Settings, db: Database, clock: Clock, tz: tzinfo | None = None) -> None:
         self.paths = paths
         self.settings = settings
         self.db = db
         self.clock = clock
+        self.tz = tz  # None: the machine's local time zone (study days roll over in local time)
         self.blobs = BlobStore(paths.blobs)
 
+    def now(self) -> datetime:
+        return self.clock.now()
+
     @classmethod
-    def open(cls, home: Path | None = None, clock: Clock | None = None) -> Aksio:
+    def open(cls, home: Path | None = None, clock: Clock | None = None, tz: tzinfo | None = None) -> Aksio:
         paths = Paths(home)
         settings = load_settings(paths)
         try:
@@ -63,7 +69,7 @@ class Aksio:
         except OSError as exc:
             raise DatabaseError(f"cannot create the data dir {paths.home}: {exc.strerror or exc}") from None
         clock = clock or SystemClock()
-        return cls(paths, settings, Database.open(paths.database, clock), clock)
+        return cls(paths, settings, Database.open(paths.database, clock), clock, tz)
 
     def close(self) -> None:
         self.db.close()
@@ -124,8 +130,15 @@ class Aksio:
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
         metadata: dict[str, str] | None = None,
+        desired_retention: float | None = None,
+        daily_new_limit: int | None = None,
+        scheduling: dict[str, Any] | None = None,
     ) -> Course:
-        """Change some fields; ``code=None`` or ``exam_date=None`` clears them."""
+        """Change some fields; ``code=None`` or ``exam_date=None`` clears them.
+
+        ``scheduling`` changes the course's FSRS options (maximum_interval, learning_steps, relearning_steps,
+        fuzz, parameters).
+        """
         course = self.course(ref)
         changes: dict[str, Any] = {}
         if name is not None:
@@ -144,6 +157,16 @@ class Aksio:
             changes["tags"] = [t for t in _tags([*course.tags, *add_tags]) if t not in drop]
         if metadata:
             changes["metadata"] = {**course.metadata, **metadata}
+        if desired_retention is not None:
+            if not 0.7 <= desired_retention <= 0.99:
+                raise InvalidInput("desired retention must be between 0.70 and 0.99")
+            changes["desired_retention"] = desired_retention
+        if daily_new_limit is not None:
+            if not 0 <= daily_new_limit <= 10000:
+                raise InvalidInput("new cards per day must be between 0 and 10000")
+            changes["daily_new_limit"] = daily_new_limit
+        if scheduling:
+            changes["srs"] = _scheduling(course, scheduling)
         changes = {k: v for k, v in changes.items() if _differs(getattr(course, k), v)}
         if changes:
             with self.db.write() as w:
@@ -321,7 +344,26 @@ def _tags(values: Sequence[str]) -> list[str]:
 def _differs(old: Any, new: Any) -> bool:
     if isinstance(old, date):
         old = old.isoformat()
+    if isinstance(old, CourseScheduling):
+        old = old.model_dump(mode="json")
     return bool(old != new)
+
+
+def _scheduling(course: Course, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate FSRS option changes against the model; a bad one is a one-line error."""
+    from pydantic import ValidationError
+
+    merged = {**course.srs.model_dump(mode="json"), **changes}
+    try:
+        checked = CourseScheduling.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidInput(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+    if any(m <= 0 for m in [*checked.learning_steps, *checked.relearning_steps]):
+        raise InvalidInput("learning steps must be positive minutes")
+    if checked.parameters is not None and len(checked.parameters) != 21:
+        raise InvalidInput("FSRS-6 needs exactly 21 parameters")
+    return checked.model_dump(mode="json")
 
 
 def _size(path: Path) -> int:

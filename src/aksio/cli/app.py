@@ -144,9 +144,23 @@ def course_edit(
     description: Annotated[Optional[str], typer.Option(help="New description.")] = None,  # noqa: UP045
     tag: TagOpt = None,
     untag: Annotated[Optional[list[str]], typer.Option(help="Remove a tag.")] = None,  # noqa: UP045
+    retention: Annotated[
+        Optional[float], typer.Option(help="Desired retention for reviews, 0.70-0.99.")  # noqa: UP045
+    ] = None,
+    new_per_day: Annotated[Optional[int], typer.Option(help="New cards per day in this course.")] = None,  # noqa: UP045
+    max_interval: Annotated[Optional[int], typer.Option(help="Longest interval, in days.")] = None,  # noqa: UP045
+    learning_steps: Annotated[
+        Optional[str], typer.Option(help="Learning steps in minutes, e.g. 1,10.")  # noqa: UP045
+    ] = None,
+    relearning_steps: Annotated[
+        Optional[str], typer.Option(help="Relearning steps in minutes, e.g. 10.")  # noqa: UP045
+    ] = None,
+    fuzz: Annotated[
+        Optional[bool], typer.Option("--fuzz/--no-fuzz", help="Spread due dates a little.")  # noqa: UP045
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Change a course's name, code, exam date, description or tags."""
+    """Change a course's name, code, exam date, description, tags or scheduling options."""
     from aksio.service import _UNSET
 
     with _open() as aksio:
@@ -158,11 +172,37 @@ def course_edit(
             description=description,
             add_tags=tag or [],
             remove_tags=untag or [],
+            desired_retention=retention,
+            daily_new_limit=new_per_day,
+            scheduling=_scheduling_options(max_interval, learning_steps, relearning_steps, fuzz),
         )
     if json:
         print_json(updated)
         return
     console().print(f"Updated course [bold]{updated.name}[/] ({short(updated.id)}).")
+
+
+def _scheduling_options(
+    max_interval: int | None, learning: str | None, relearning: str | None, fuzz: bool | None
+) -> dict[str, object]:
+    from aksio.errors import InvalidInput
+
+    def minutes(text: str, what: str) -> list[int]:
+        try:
+            return [int(x.strip().rstrip("m")) for x in text.split(",") if x.strip()]
+        except ValueError:
+            raise InvalidInput(f"{what} {text!r}: give minutes separated by commas, e.g. 1,10") from None
+
+    out: dict[str, object] = {}
+    if max_interval is not None:
+        out["maximum_interval"] = max_interval
+    if learning is not None:
+        out["learning_steps"] = minutes(learning, "--learning-steps")
+    if relearning is not None:
+        out["relearning_steps"] = minutes(relearning, "--relearning-steps")
+    if fuzz is not None:
+        out["fuzz"] = fuzz
+    return out
 
 
 @course_app.command("rm")
@@ -413,3 +453,6 @@ def _quote(text: str) -> str:
     import shlex
 
     return shlex.quote(text)
+
+
+from aksio.cli import cards as _cards  # noqa: E402, F401 - registers the card commands

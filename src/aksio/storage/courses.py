@@ -22,6 +22,7 @@ def _course(row: sqlite3.Row) -> Course:
     data: dict[str, Any] = dict(row)
     data["tags"] = json.loads(data["tags"])
     data["metadata"] = json.loads(data["metadata"])
+    data["srs"] = json.loads(data["srs"])
     data["archived"] = bool(data["archived"])
     return Course.model_validate(data)
 

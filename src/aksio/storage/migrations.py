@@ -93,6 +93,84 @@ MIGRATIONS: list[str] = [
         body, tokenize = "porter unicode61 remove_diacritics 2 separators '\ue000'"
     );
     """,
+    # 2: notes, cards, the append-only review log, and the local scheduling cache
+    f"""
+    -- per-course scheduling options (JSON): maximum_interval, learning_steps, relearning_steps, parameters
+    ALTER TABLE course ADD COLUMN srs TEXT NOT NULL DEFAULT '{{}}';
+    CREATE TABLE note (
+        id TEXT PRIMARY KEY,
+        course_id TEXT NOT NULL REFERENCES course (id),
+        section_id TEXT REFERENCES section (id),
+        kind TEXT NOT NULL CHECK (kind IN ('basic', 'reverse', 'cloze')),
+        front TEXT NOT NULL,
+        back TEXT NOT NULL DEFAULT '',
+        source_document_id TEXT REFERENCES document (id),
+        source_page INTEGER,
+        source_quote TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        origin TEXT NOT NULL DEFAULT 'manual',
+        quality REAL,
+        {SYNC_COLUMNS}
+    );
+    CREATE INDEX note_course ON note (course_id);
+
+    -- ord: 0 = front->back, 1 = back->front (reverse), n = cloze deletion n
+    CREATE TABLE card (
+        id TEXT PRIMARY KEY,
+        note_id TEXT NOT NULL REFERENCES note (id),
+        course_id TEXT NOT NULL REFERENCES course (id),
+        ord INTEGER NOT NULL,
+        suspended INTEGER NOT NULL DEFAULT 0,
+        buried_until TEXT,
+        flag INTEGER NOT NULL DEFAULT 0,
+        {SYNC_COLUMNS}
+    );
+    CREATE INDEX card_note ON card (note_id);
+    CREATE INDEX card_course ON card (course_id);
+
+    -- append-only: a row is never updated, and deleted only by undoing an answer not yet synced
+    CREATE TABLE review (
+        id TEXT PRIMARY KEY,
+        card_id TEXT NOT NULL REFERENCES card (id),
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        reviewed_at TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL DEFAULT 0,
+        device_id TEXT NOT NULL,
+        {SYNC_COLUMNS}
+    );
+    CREATE INDEX review_card ON review (card_id, reviewed_at);
+    CREATE INDEX review_time ON review (reviewed_at);
+
+    -- Local cache of each live card's FSRS memory state and queue position; rebuilt from the review log.
+    -- Times are unix seconds so that the due queue is served by plain integer indexes.
+    -- queue: 0 new, 1 learning/relearning, 2 review, -1 suspended
+    CREATE TABLE card_state (
+        card_id TEXT PRIMARY KEY REFERENCES card (id),
+        note_id TEXT NOT NULL,
+        course_id TEXT NOT NULL,
+        queue INTEGER NOT NULL,
+        due INTEGER NOT NULL,
+        hidden_until INTEGER NOT NULL DEFAULT 0,
+        new_order INTEGER NOT NULL,
+        first_review INTEGER,
+        last_review INTEGER,
+        stability REAL,
+        difficulty REAL,
+        fsrs TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX card_state_queue ON card_state (queue, due);
+    CREATE INDEX card_state_course_queue ON card_state (course_id, queue, due);
+    CREATE INDEX card_state_first_review ON card_state (first_review);
+
+    -- Undo stack: the cached state a card (and its buried siblings) had before an answer.
+    CREATE TABLE undo_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        review_id TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        before TEXT NOT NULL,
+        siblings TEXT NOT NULL DEFAULT '[]'
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

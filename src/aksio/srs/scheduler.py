@@ -1,0 +1,159 @@
+"""FSRS-6 scheduling through the ``fsrs`` package, made deterministic so the review log can be replayed.
+
+``fsrs`` fuzzes intervals with the global ``random.random``. A state cache that must be rebuilt
+*exactly* from the review log cannot depend on a global generator, so each review's fuzz is drawn from
+a generator seeded by (card, review number): answering now and replaying later give the same due date.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import fsrs
+import fsrs.scheduler as _fsrs_scheduler
+
+# fsrs.Card wants an integer id only to tell cards apart in its own logs; ours are UUIDs, and passing
+# any id avoids the constructor's 1 ms sleep.
+_FSRS_CARD_ID = 1
+_fuzz_lock = threading.Lock()
+
+LEARNING, REVIEW, RELEARNING = int(fsrs.State.Learning), int(fsrs.State.Review), int(fsrs.State.Relearning)
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerConfig:
+    desired_retention: float = 0.9
+    maximum_interval: int = 36500
+    learning_steps: Sequence[timedelta] = (timedelta(minutes=1), timedelta(minutes=10))
+    relearning_steps: Sequence[timedelta] = (timedelta(minutes=10),)
+    enable_fuzzing: bool = True
+    parameters: Sequence[float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryState:
+    """Everything needed to schedule a card's next review; round-trips through ``to_dict``/``from_dict``."""
+
+    card_key: str
+    state: int = LEARNING
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=UTC))
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+
+    @property
+    def is_review(self) -> bool:
+        return self.state == REVIEW
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["due"] = self.due.isoformat()
+        data["last_review"] = self.last_review.isoformat() if self.last_review else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MemoryState:
+        values = dict(data)
+        values["due"] = datetime.fromisoformat(values["due"])
+        values["last_review"] = datetime.fromisoformat(values["last_review"]) if values.get("last_review") else None
+        return cls(**values)
+
+
+class Scheduler:
+    """One course's scheduler: review, preview each rating, replay a log, retrievability."""
+
+    def __init__(self, config: SchedulerConfig | None = None) -> None:
+        self.config = config or SchedulerConfig()
+        kwargs: dict[str, Any] = {
+            "desired_retention": self.config.desired_retention,
+            "learning_steps": tuple(self.config.learning_steps),
+            "relearning_steps": tuple(self.config.relearning_steps),
+            "maximum_interval": self.config.maximum_interval,
+            "enable_fuzzing": self.config.enable_fuzzing,
+        }
+        if self.config.parameters is not None:
+            kwargs["parameters"] = tuple(self.config.parameters)
+        self._fsrs = fsrs.Scheduler(**kwargs)
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        return tuple(self._fsrs.parameters)
+
+    def new_state(self, card_key: str, now: datetime) -> MemoryState:
+        return MemoryState(card_key=card_key, due=now.astimezone(UTC))
+
+    def review(self, memory: MemoryState, rating: int, at: datetime) -> MemoryState:
+        """The state after answering ``rating`` (1 again .. 4 easy) at ``at``."""
+        at = at.astimezone(UTC)
+        card = fsrs.Card(
+            card_id=_FSRS_CARD_ID,
+            state=fsrs.State(memory.state),
+            step=memory.step,
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            due=memory.due,
+            last_review=memory.last_review,
+        )
+        with _seeded_fuzz(f"{memory.card_key}:{memory.reps}"):
+            after, _log = self._fsrs.review_card(card, fsrs.Rating(rating), at)
+        lapse = rating == 1 and memory.state == REVIEW
+        return replace(
+            memory,
+            state=int(after.state),
+            step=after.step,
+            stability=after.stability,
+            difficulty=after.difficulty,
+            due=after.due,
+            last_review=after.last_review,
+            reps=memory.reps + 1,
+            lapses=memory.lapses + int(lapse),
+        )
+
+    def preview(self, memory: MemoryState, at: datetime) -> dict[int, datetime]:
+        """When the card would next be due after each rating (the same fuzz the real answer will get)."""
+        return {rating: self.review(memory, rating, at).due for rating in (1, 2, 3, 4)}
+
+    def replay(self, log: Sequence[tuple[int, datetime]], card_key: str) -> MemoryState:
+        """Rebuild a card's state from its review log (ratings with times, oldest first)."""
+        if not log:
+            raise ValueError("an empty log has no state to replay")
+        memory = self.new_state(card_key, log[0][1])
+        for rating, at in log:
+            memory = self.review(memory, rating, at)
+        return memory
+
+    def retrievability(self, memory: MemoryState, at: datetime) -> float:
+        """Predicted probability of recall at ``at`` (0 for a card never reviewed)."""
+        if memory.stability is None or memory.last_review is None:
+            return 0.0
+        card = fsrs.Card(
+            card_id=_FSRS_CARD_ID,
+            state=fsrs.State(memory.state),
+            step=memory.step,
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            due=memory.due,
+            last_review=memory.last_review,
+        )
+        return float(self._fsrs.get_card_retrievability(card, at.astimezone(UTC)))
+
+
+@contextmanager
+def _seeded_fuzz(seed: str) -> Iterator[None]:
+    """Make fsrs draw its fuzz from a generator seeded by ``seed`` for the duration of one review."""
+    with _fuzz_lock:
+        original = _fsrs_scheduler.random  # type: ignore[attr-defined]
+        _fsrs_scheduler.random = random.Random(seed).random  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            _fsrs_scheduler.random = original  # type: ignore[attr-defined]

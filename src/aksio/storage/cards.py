@@ -1,0 +1,172 @@
+"""Notes, cards and the local scheduling cache (``card_state``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aksio.ids import SHORT_ID, new_id
+from aksio.models import Card, CardState, Source
+from aksio.notes import render_card
+from aksio.storage.db import Database, Writer
+
+QUEUE_NEW, QUEUE_LEARNING, QUEUE_REVIEW, QUEUE_SUSPENDED = 0, 1, 2, -1
+QUEUE_NAMES = {QUEUE_NEW: "new", QUEUE_LEARNING: "learning", QUEUE_REVIEW: "review", QUEUE_SUSPENDED: "suspended"}
+
+_SELECT = """
+SELECT k.id, k.note_id, k.course_id, c.name AS course_name, n.kind, k.ord, n.front AS note_front,
+       n.back AS note_back, n.tags, k.flag, k.suspended, k.buried_until, n.origin, n.section_id,
+       n.source_document_id, n.source_page, n.source_quote, k.created_at,
+       s.queue, s.due, s.stability, s.difficulty, s.last_review, s.fsrs
+FROM card k
+JOIN note n ON n.id = k.note_id
+JOIN course c ON c.id = k.course_id
+JOIN card_state s ON s.card_id = k.id
+"""
+
+
+def _iso(ts: int | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _card(row: sqlite3.Row) -> Card:
+    front, back = render_card(row["kind"], row["ord"], row["note_front"], row["note_back"])
+    memory = json.loads(row["fsrs"]) if row["fsrs"] else {}
+    source = None
+    if row["source_document_id"] or row["source_quote"]:
+        source = Source(document_id=row["source_document_id"], page=row["source_page"], quote=row["source_quote"])
+    queue = QUEUE_SUSPENDED if row["suspended"] else row["queue"]
+    return Card(
+        id=row["id"],
+        note_id=row["note_id"],
+        course_id=row["course_id"],
+        course_name=row["course_name"],
+        kind=row["kind"],
+        ord=row["ord"],
+        front=front,
+        back=back,
+        note_front=row["note_front"],
+        note_back=row["note_back"],
+        tags=json.loads(row["tags"]),
+        flag=row["flag"],
+        suspended=bool(row["suspended"]),
+        buried_until=row["buried_until"],
+        origin=row["origin"],
+        section_id=row["section_id"],
+        source=source,
+        state=CardState(
+            queue=QUEUE_NAMES.get(queue, "new"),
+            due=_iso(row["due"]) if row["queue"] != QUEUE_NEW else None,
+            stability=row["stability"],
+            difficulty=row["difficulty"],
+            reps=int(memory.get("reps", 0)),
+            lapses=int(memory.get("lapses", 0)),
+            last_review=_iso(row["last_review"]),
+        ),
+        created_at=row["created_at"],
+    )
+
+
+def get(db: Database, card_id: str) -> Card | None:
+    row = db.query_one(_SELECT + " WHERE k.id = ? AND k.deleted = 0", (card_id,))
+    return _card(row) if row else None
+
+
+def find(db: Database, ref: str) -> list[Card]:
+    """Cards matching ``ref``: the full id, else its short form (the id's end)."""
+    rows = db.query(_SELECT + " WHERE k.id = ? AND k.deleted = 0", (ref,))
+    if not rows and SHORT_ID.fullmatch(ref):
+        rows = db.query(_SELECT + " WHERE k.id LIKE '%' || ? AND k.deleted = 0 LIMIT 5", (ref.lower(),))
+    return [_card(r) for r in rows]
+
+
+def list_cards(
+    db: Database,
+    *,
+    course_id: str | None = None,
+    due_before: int | None = None,
+    tag: str | None = None,
+    origin: str | None = None,
+    suspended: bool | None = None,
+    limit: int | None = None,
+) -> list[Card]:
+    where = ["k.deleted = 0"]
+    params: list[Any] = []
+    if course_id:
+        where.append("k.course_id = ?")
+        params.append(course_id)
+    if due_before is not None:
+        where.append("s.queue IN (1, 2) AND s.due <= ? AND k.suspended = 0")
+        params.append(due_before)
+    if tag:
+        where.append("EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
+        params.append(tag)
+    if origin:
+        where.append("n.origin = ?")
+        params.append(origin)
+    if suspended is not None:
+        where.append("k.suspended = ?")
+        params.append(int(suspended))
+    sql = _SELECT + " WHERE " + " AND ".join(where) + " ORDER BY k.course_id, s.new_order, k.ord"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [_card(r) for r in db.query(sql, params)]
+
+
+def next_new_order(db: Database | Writer) -> int:
+    conn = db.conn
+    return int(conn.execute("SELECT coalesce(max(new_order), 0) + 1 FROM card_state").fetchone()[0])
+
+
+def insert_notes(
+    w: Writer, course_id: str, notes: Sequence[dict[str, Any]], ords: Sequence[Sequence[int]], now_ts: int
+) -> list[list[str]]:
+    """Insert notes and their cards (``ords[i]`` for note i) with a fresh 'new' state. Returns card ids per note."""
+    note_ids = w.insert_many("note", [{"course_id": course_id, **n} for n in notes])
+    order = next_new_order(w)
+    card_rows: list[dict[str, Any]] = []
+    states: list[tuple[Any, ...]] = []
+    result: list[list[str]] = []
+    for note_id, note_ords in zip(note_ids, ords, strict=True):
+        ids = []
+        for ord_ in note_ords:
+            card_id = new_id()
+            ids.append(card_id)
+            card_rows.append({"id": card_id, "note_id": note_id, "course_id": course_id, "ord": ord_})
+            states.append((card_id, note_id, course_id, QUEUE_NEW, now_ts, order))
+        order += 1  # siblings share a position: they are introduced together, then buried apart
+        result.append(ids)
+    w.insert_many("card", card_rows)
+    w.executemany(
+        "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) VALUES (?, ?, ?, ?, ?, ?)",
+        states,
+    )
+    return result
+
+
+def update_card(w: Writer, card_id: str, changes: dict[str, Any]) -> None:
+    w.update("card", card_id, changes)
+
+
+def update_note(w: Writer, note_id: str, changes: dict[str, Any]) -> None:
+    w.update("note", note_id, changes)
+
+
+def card_ids_of_note(db: Database | Writer, note_id: str) -> list[str]:
+    rows = db.conn.execute("SELECT id FROM card WHERE note_id = ? AND deleted = 0 ORDER BY ord", (note_id,))
+    return [r[0] for r in rows]
+
+
+def tombstone_note(w: Writer, note_id: str) -> list[str]:
+    """Delete a note and its cards. Their reviews stay (append-only); the cache rows go."""
+    card_ids = card_ids_of_note(w, note_id)
+    w.tombstone("card", card_ids)
+    w.tombstone("note", [note_id])
+    w.executemany("DELETE FROM card_state WHERE card_id = ?", [(c,) for c in card_ids])
+    return card_ids

@@ -1,0 +1,160 @@
+"""The due queue and the scheduling cache writes. Every 'next card' is one indexed query per queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW
+from aksio.storage.db import Database, Writer
+
+
+@dataclass(frozen=True, slots=True)
+class StateRow:
+    """A card's row in ``card_state``."""
+
+    card_id: str
+    note_id: str
+    course_id: str
+    queue: int
+    due: int
+    hidden_until: int
+    new_order: int
+    first_review: int | None
+    last_review: int | None
+    stability: float | None
+    difficulty: float | None
+    fsrs: dict[str, Any] | None
+
+
+_COLS = (
+    "card_id, note_id, course_id, queue, due, hidden_until, new_order, first_review, last_review, "
+    "stability, difficulty, fsrs"
+)
+
+
+def _row(r: Any) -> StateRow:
+    values = list(r)
+    values[-1] = json.loads(values[-1]) if values[-1] else None
+    return StateRow(*values)
+
+
+def state(db: Database | Writer, card_id: str) -> StateRow | None:
+    r = db.conn.execute(f"SELECT {_COLS} FROM card_state WHERE card_id = ?", (card_id,)).fetchone()
+    return _row(r) if r else None
+
+
+def states(db: Database | Writer, card_ids: Sequence[str]) -> list[StateRow]:
+    out = []
+    for card_id in card_ids:
+        row = state(db, card_id)
+        if row:
+            out.append(row)
+    return out
+
+
+def write_state(w: Writer, row: StateRow) -> None:
+    w.execute(
+        f"INSERT OR REPLACE INTO card_state ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            row.card_id,
+            row.note_id,
+            row.course_id,
+            row.queue,
+            row.due,
+            row.hidden_until,
+            row.new_order,
+            row.first_review,
+            row.last_review,
+            row.stability,
+            row.difficulty,
+            json.dumps(row.fsrs, sort_keys=True) if row.fsrs is not None else None,
+        ),
+    )
+
+
+def set_queue(w: Writer, card_ids: Sequence[str], queue: int) -> None:
+    w.executemany("UPDATE card_state SET queue = ? WHERE card_id = ?", [(queue, c) for c in card_ids])
+
+
+def hide_until(w: Writer, card_ids: Sequence[str], until: int) -> None:
+    w.executemany(
+        "UPDATE card_state SET hidden_until = max(hidden_until, ?) WHERE card_id = ?", [(until, c) for c in card_ids]
+    )
+
+
+def _scope(course_id: str | None) -> tuple[str, list[Any]]:
+    return (" AND course_id = ?", [course_id]) if course_id else ("", [])
+
+
+def next_learning(db: Database, now: int, course_id: str | None) -> str | None:
+    """The learning card whose step is due first (only those due by ``now``)."""
+    scope, params = _scope(course_id)
+    r = db.conn.execute(
+        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_LEARNING} AND due <= ? AND hidden_until <= ?{scope} "
+        "ORDER BY due LIMIT 1",
+        [now, now, *params],
+    ).fetchone()
+    return r[0] if r else None
+
+
+def next_review(db: Database, now: int, cutoff: int, course_id: str | None) -> str | None:
+    """The due review card that is most forgotten: the largest elapsed time over stability.
+
+    FSRS retrievability falls monotonically with elapsed/stability, so ordering by that ratio is
+    ordering by predicted recall, lowest first, without a function call per row.
+    """
+    scope, params = _scope(course_id)
+    r = db.conn.execute(
+        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_REVIEW} AND due <= ? AND hidden_until <= ?{scope} "
+        "ORDER BY (? - last_review) / stability DESC LIMIT 1",
+        [cutoff, now, *params, now],
+    ).fetchone()
+    return r[0] if r else None
+
+
+def next_new(db: Database, now: int, course_ids: Sequence[str]) -> str | None:
+    """The first new card (in the order added) among the courses that may still introduce new cards today."""
+    if not course_ids:
+        return None
+    marks = ",".join("?" * len(course_ids))
+    r = db.conn.execute(
+        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_NEW} AND hidden_until <= ? AND course_id IN ({marks}) "
+        "ORDER BY new_order, card_id LIMIT 1",
+        [now, *course_ids],
+    ).fetchone()
+    return r[0] if r else None
+
+
+def counts(db: Database, now: int, cutoff: int, course_id: str | None) -> dict[str, int]:
+    """Cards due: learning (due by now), review (due by the end of the day), new (available, before limits)."""
+    scope, params = _scope(course_id)
+    out = {}
+    for name, queue, bound in (("learning", QUEUE_LEARNING, now), ("review", QUEUE_REVIEW, cutoff)):
+        out[name] = db.conn.execute(
+            f"SELECT count(*) FROM card_state WHERE queue = {queue} AND due <= ? AND hidden_until <= ?{scope}",
+            [bound, now, *params],
+        ).fetchone()[0]
+    out["new"] = db.conn.execute(
+        f"SELECT count(*) FROM card_state WHERE queue = {QUEUE_NEW} AND hidden_until <= ?{scope}", [now, *params]
+    ).fetchone()[0]
+    return out
+
+
+def new_per_course(db: Database, new_counts_since: int) -> dict[str, int]:
+    """How many new cards each course introduced since a moment (the start of the study day)."""
+    rows = db.conn.execute(
+        "SELECT course_id, count(*) FROM card_state WHERE first_review >= ? GROUP BY course_id", (new_counts_since,)
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def courses_with_new(db: Database, now: int, course_id: str | None) -> list[str]:
+    scope, params = _scope(course_id)
+    rows = db.conn.execute(
+        f"SELECT DISTINCT course_id FROM card_state WHERE queue = {QUEUE_NEW} AND hidden_until <= ?{scope}",
+        [now, *params],
+    )
+    return [r[0] for r in rows]

@@ -1,0 +1,654 @@
+"""Cards and reviews on the facade: adding and curating cards, the due queue, answering, undo, leeches."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from aksio.clock import iso
+from aksio.errors import Ambiguous, InvalidInput, NotFound
+from aksio.models import Card, Course
+from aksio.notes import ords_for
+from aksio.storage import cards as card_rows
+from aksio.storage import queue as queue_rows
+from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW, QUEUE_SUSPENDED
+from aksio.storage.queue import StateRow
+
+if TYPE_CHECKING:
+    from aksio.config import Settings
+    from aksio.srs.scheduler import MemoryState, Scheduler
+    from aksio.storage.db import Database
+
+RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
+RATING_NAMES = {v: k for k, v in RATINGS.items()}
+_UNDO_DEPTH = 50
+
+
+class DueCounts(BaseModel):
+    learning: int
+    review: int
+    new: int = Field(description="new cards that may still be introduced today (after daily limits)")
+
+
+class DueSummary(BaseModel):
+    course_id: str | None
+    counts: DueCounts
+    next_card: Card | None
+
+
+class Preview(BaseModel):
+    rating: int
+    name: str
+    due: str
+    interval: str = Field(description="human form of the time until due, e.g. 10m, 3d, 2.1mo")
+
+
+class AnswerResult(BaseModel):
+    review_id: str
+    card: Card
+    rating: int
+    reviewed_at: str
+    became_leech: bool = False
+
+
+class UndoResult(BaseModel):
+    review_id: str
+    card: Card
+    rating: int
+    reviewed_at: str
+
+
+class OptimizeReport(BaseModel):
+    course_id: str
+    n_reviews: int
+    log_loss_default: float = Field(description="log loss of the current parameters on held-out reviews")
+    log_loss_fitted: float = Field(description="log loss of the fitted parameters on the same reviews")
+    applied: bool
+    parameters: list[float]
+
+
+class CardImportReport(BaseModel):
+    course_id: str
+    notes: int
+    cards: int
+
+
+@dataclass(frozen=True, slots=True)
+class StudyDay:
+    start: datetime
+    end: datetime
+
+
+def parse_rating(value: str | int) -> int:
+    """1-4 or again/hard/good/easy (any case)."""
+    text = str(value).strip().lower()
+    if text in RATINGS:
+        return RATINGS[text]
+    if text in ("1", "2", "3", "4"):
+        return int(text)
+    raise InvalidInput(f"rating {value!r} is not one of 1-4 or again, hard, good, easy")
+
+
+def human_interval(delta: timedelta) -> str:
+    seconds = max(delta.total_seconds(), 0)
+    if seconds < 3600:
+        return f"{max(round(seconds / 60), 1)}m"
+    if seconds < 86400:
+        return f"{seconds / 3600:.0f}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{days:.0f}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def _ts(dt: datetime) -> int:
+    return int(dt.timestamp())
+
+
+class StudyMixin:
+    """Mixed into ``aksio.service.Aksio``; relies on its ``db``, ``settings``, ``clock`` and ``course()``."""
+
+    db: Database
+    settings: Settings
+    tz: tzinfo | None
+
+    if TYPE_CHECKING:
+
+        def course(self, ref: str) -> Course: ...
+        def now(self) -> datetime: ...
+
+    # -- time ---------------------------------------------------------------------------------------
+
+    def study_day(self, at: datetime | None = None) -> StudyDay:
+        """The study day containing ``at``: it rolls over at ``study.day_starts_at`` local time."""
+        local = (at or self.now()).astimezone(self.tz)
+        start = local.replace(hour=self.settings.study.day_starts_at, minute=0, second=0, microsecond=0)
+        if local < start:
+            start -= timedelta(days=1)
+        end = (start + timedelta(days=1)).replace(hour=self.settings.study.day_starts_at)
+        return StudyDay(start.astimezone(UTC), end.astimezone(UTC))
+
+    # -- scheduling helpers -------------------------------------------------------------------------
+
+    def _scheduler(self, course: Course) -> Scheduler:
+        from aksio.srs.scheduler import Scheduler, SchedulerConfig
+
+        cache: dict[tuple[str, str], Scheduler] = self.__dict__.setdefault("_schedulers", {})
+        key = (course.id, course.model_dump_json(include={"desired_retention", "srs"}))
+        if key not in cache:
+            cache[key] = Scheduler(
+                SchedulerConfig(
+                    desired_retention=course.desired_retention,
+                    maximum_interval=course.srs.maximum_interval,
+                    learning_steps=[timedelta(minutes=m) for m in course.srs.learning_steps],
+                    relearning_steps=[timedelta(minutes=m) for m in course.srs.relearning_steps],
+                    enable_fuzzing=course.srs.fuzz,
+                    parameters=course.srs.parameters,
+                )
+            )
+        return cache[key]
+
+    def _memory(self, course: Course, row: StateRow) -> MemoryState:
+        from aksio.srs.scheduler import MemoryState
+
+        if row.fsrs is None:
+            return self._scheduler(course).new_state(row.card_id, self.now())
+        return MemoryState.from_dict(row.fsrs)
+
+    @staticmethod
+    def _queue_of(memory: MemoryState | None) -> int:
+        if memory is None:
+            return QUEUE_NEW
+        return QUEUE_REVIEW if memory.is_review else QUEUE_LEARNING
+
+    # -- cards --------------------------------------------------------------------------------------
+
+    def add_card(
+        self,
+        course: str,
+        front: str,
+        back: str = "",
+        *,
+        kind: str = "basic",
+        tags: Sequence[str] = (),
+        origin: str = "manual",
+        section_id: str | None = None,
+        source: dict[str, Any] | None = None,
+    ) -> list[Card]:
+        """Add a note and the cards it makes (one; two for reverse; one per cloze deletion)."""
+        target = self.course(course)
+        ords = ords_for(kind, front, back)
+        note = _note_values(kind, front, back, tags, origin, section_id, source)
+        with self.db.write() as w:
+            ids = card_rows.insert_notes(w, target.id, [note], [ords], _ts(self.now()))[0]
+        return [self._card(i) for i in ids]
+
+    def import_cards(
+        self, path: Path, course: str, *, kind: str = "basic", tags: Sequence[str] = ()
+    ) -> CardImportReport:
+        """Import a CSV or TSV of front, back[, tags] rows as one transaction: all rows or none."""
+        target = self.course(course)
+        rows = _read_card_table(path)
+        notes: list[dict[str, Any]] = []
+        ords: list[list[int]] = []
+        for line_no, front, back, row_tags in rows:
+            try:
+                ords.append(ords_for(kind, front, back))
+            except InvalidInput as exc:
+                raise InvalidInput(f"{path}:{line_no}: {exc}") from None
+            notes.append(_note_values(kind, front, back, [*tags, *row_tags], "import", None, None))
+        if not notes:
+            raise InvalidInput(f"{path}: no cards in this file")
+        with self.db.write() as w:
+            ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))
+        return CardImportReport(course_id=target.id, notes=len(notes), cards=sum(len(i) for i in ids))
+
+    def card(self, ref: str) -> Card:
+        found = card_rows.find(self.db, ref.strip())
+        if not found:
+            raise NotFound(f"no card {ref!r}; `aksio card list` shows your cards")
+        if len(found) > 1:
+            raise Ambiguous(f"{ref!r} matches {len(found)} cards; use more of the id")
+        return found[0]
+
+    def _card(self, card_id: str) -> Card:
+        card = card_rows.get(self.db, card_id)
+        if card is None:
+            raise NotFound(f"no card {card_id!r}")
+        return card
+
+    def cards(
+        self,
+        course: str | None = None,
+        *,
+        due: bool = False,
+        tag: str | None = None,
+        origin: str | None = None,
+        suspended: bool | None = None,
+        limit: int | None = None,
+    ) -> list[Card]:
+        course_id = self.course(course).id if course else None
+        due_before = _ts(self.study_day().end) if due else None
+        return card_rows.list_cards(
+            self.db,
+            course_id=course_id,
+            due_before=due_before,
+            tag=tag,
+            origin=origin,
+            suspended=suspended,
+            limit=limit,
+        )
+
+    def edit_card(
+        self,
+        ref: str,
+        *,
+        front: str | None = None,
+        back: str | None = None,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+    ) -> Card:
+        """Edit the card's note (all its sibling cards show the change). A cloze edit must keep its deletions."""
+        card = self.card(ref)
+        changes: dict[str, Any] = {}
+        new_front = card.note_front if front is None else front
+        new_back = card.note_back if back is None else back
+        if front is not None or back is not None:
+            ords = ords_for(card.kind, new_front, new_back)
+            if card.kind == "cloze" and card.ord not in ords:
+                raise InvalidInput(f"the edit removes deletion c{card.ord} that this card tests")
+            changes.update(front=new_front, back=new_back)
+        if add_tags or remove_tags:
+            drop = set(remove_tags)
+            tags = [t for t in dict.fromkeys([*card.tags, *_split_tags(add_tags)]) if t not in drop]
+            changes["tags"] = tags
+        if changes:
+            with self.db.write() as w:
+                card_rows.update_note(w, card.note_id, changes)
+        return self._card(card.id)
+
+    def delete_card(self, ref: str) -> list[str]:
+        """Delete a card's note and all its cards. Reviews are kept (append-only). Returns the card ids."""
+        card = self.card(ref)
+        with self.db.write() as w:
+            return card_rows.tombstone_note(w, card.note_id)
+
+    def suspend(self, ref: str, suspended: bool = True) -> Card:
+        card = self.card(ref)
+        if card.suspended == suspended:
+            return card
+        row = queue_rows.state(self.db, card.id)
+        assert row is not None
+        with self.db.write() as w:
+            card_rows.update_card(w, card.id, {"suspended": suspended})
+            queue = QUEUE_SUSPENDED if suspended else self._queue_of(self._memory_or_none(row))
+            queue_rows.set_queue(w, [card.id], queue)
+        return self._card(card.id)
+
+    def _memory_or_none(self, row: StateRow) -> MemoryState | None:
+        if row.fsrs is None:
+            return None
+        from aksio.srs.scheduler import MemoryState
+
+        return MemoryState.from_dict(row.fsrs)
+
+    def bury(self, ref: str) -> Card:
+        """Hide a card until the next study day."""
+        card = self.card(ref)
+        until = self.study_day().end
+        with self.db.write() as w:
+            card_rows.update_card(w, card.id, {"buried_until": iso(until)})
+            queue_rows.hide_until(w, [card.id], _ts(until))
+        return self._card(card.id)
+
+    def flag(self, ref: str, flag: int) -> Card:
+        if not 0 <= flag <= 7:
+            raise InvalidInput("flag must be 0 (none) to 7")
+        card = self.card(ref)
+        with self.db.write() as w:
+            card_rows.update_card(w, card.id, {"flag": flag})
+        return self._card(card.id)
+
+    # -- the due queue ------------------------------------------------------------------------------
+
+    def next_card(self, course: str | None = None) -> Card | None:
+        """The card to study now: due learning steps, then due reviews (most forgotten first), then new cards."""
+        card_id = self._next_card_id(self.course(course).id if course else None)
+        return self._card(card_id) if card_id else None
+
+    def _next_card_id(self, course_id: str | None) -> str | None:
+        now = self.now()
+        now_ts = _ts(now)
+        day = self.study_day(now)
+        found = queue_rows.next_learning(self.db, now_ts, course_id)
+        if found:
+            return found
+        found = queue_rows.next_review(self.db, now_ts, _ts(day.end), course_id)
+        if found:
+            return found
+        found = queue_rows.next_new(self.db, now_ts, self._courses_open_for_new(course_id, day))
+        if found:
+            return found
+        ahead = now_ts + self.settings.study.learn_ahead_minutes * 60
+        return queue_rows.next_learning(self.db, ahead, course_id)
+
+    def _courses_open_for_new(self, course_id: str | None, day: StudyDay) -> list[str]:
+        """Courses that have new cards and have not reached their own or the global daily new limit."""
+        introduced = queue_rows.new_per_course(self.db, _ts(day.start))
+        if sum(introduced.values()) >= self.settings.study.new_per_day:
+            return []
+        open_ = []
+        for cid in queue_rows.courses_with_new(self.db, _ts(self.now()), course_id):
+            limit = self.course(cid).daily_new_limit
+            if introduced.get(cid, 0) < limit:
+                open_.append(cid)
+        return open_
+
+    def due(self, course: str | None = None) -> DueSummary:
+        course_id = self.course(course).id if course else None
+        now = self.now()
+        day = self.study_day(now)
+        raw = queue_rows.counts(self.db, _ts(now), _ts(day.end), course_id)
+        introduced = queue_rows.new_per_course(self.db, _ts(day.start))
+        global_left = max(self.settings.study.new_per_day - sum(introduced.values()), 0)
+        new = 0
+        for cid in queue_rows.courses_with_new(self.db, _ts(now), course_id):
+            limit = self.course(cid).daily_new_limit
+            left = max(limit - introduced.get(cid, 0), 0)
+            available = queue_rows.counts(self.db, _ts(now), _ts(day.end), cid)["new"]
+            new += min(left, available)
+        counts = DueCounts(learning=raw["learning"], review=raw["review"], new=min(new, global_left))
+        return DueSummary(course_id=course_id, counts=counts, next_card=self.next_card(course_id))
+
+    # -- answering ----------------------------------------------------------------------------------
+
+    def preview(self, ref: str, at: datetime | None = None) -> list[Preview]:
+        """When the card would be due again after each rating."""
+        card = self.card(ref)
+        at = at or self.now()
+        row = queue_rows.state(self.db, card.id)
+        assert row is not None
+        course = self.course(card.course_id)
+        memory = self._memory(course, row)
+        out = []
+        for rating, due in sorted(self._scheduler(course).preview(memory, at).items()):
+            out.append(
+                Preview(rating=rating, name=RATING_NAMES[rating], due=iso(due), interval=human_interval(due - at))
+            )
+        return out
+
+    def answer(self, ref: str, rating: str | int, *, at: datetime | None = None, duration_ms: int = 0) -> AnswerResult:
+        """Grade a card: append a review, advance its FSRS state, bury its siblings for the day. One transaction."""
+        grade = parse_rating(rating)
+        card = self.card(ref)
+        if card.suspended:
+            raise InvalidInput(f"card {card.id[-8:]} is suspended; unsuspend it to study it")
+        at = (at or self.now()).astimezone(UTC)
+        row = queue_rows.state(self.db, card.id)
+        assert row is not None
+        if row.last_review is not None and _ts(at) < row.last_review:
+            raise InvalidInput(
+                f"--at {iso(at)} is before the card's last review ({iso(datetime.fromtimestamp(row.last_review, UTC))})"
+            )
+        course = self.course(card.course_id)
+        scheduler = self._scheduler(course)
+        before = self._memory(course, row)
+        after = scheduler.review(before, grade, at)
+        lapsed = grade == 1 and before.is_review
+        became_leech = lapsed and after.lapses >= self.settings.study.leech_threshold and "leech" not in card.tags
+        siblings = [c for c in card_rows.card_ids_of_note(self.db, card.note_id) if c != card.id]
+        sibling_rows = queue_rows.states(self.db, siblings)
+        end = _ts(self.study_day(at).end)
+        with self.db.write() as w:
+            review_id = w.insert(
+                "review",
+                {
+                    "card_id": card.id,
+                    "rating": grade,
+                    "reviewed_at": iso(at),
+                    "duration_ms": max(int(duration_ms), 0),
+                    "device_id": self.db.device,
+                },
+            )
+            queue_rows.write_state(w, self._state_row(row, after, at))
+            queue_rows.hide_until(w, siblings, end)
+            undo: dict[str, Any] = {"leech": False, "suspended": False}
+            if became_leech:
+                card_rows.update_note(w, card.note_id, {"tags": [*card.tags, "leech"]})
+                undo["leech"] = True
+                if self.settings.study.leech_suspend:
+                    card_rows.update_card(w, card.id, {"suspended": True})
+                    queue_rows.set_queue(w, [card.id], QUEUE_SUSPENDED)
+                    undo["suspended"] = True
+            w.execute(
+                "INSERT INTO undo_log (review_id, card_id, before, siblings) VALUES (?, ?, ?, ?)",
+                (
+                    review_id,
+                    card.id,
+                    json.dumps({"row": _row_dict(row), **undo}),
+                    json.dumps([[s.card_id, s.hidden_until] for s in sibling_rows]),
+                ),
+            )
+            w.execute("DELETE FROM undo_log WHERE seq <= (SELECT max(seq) FROM undo_log) - ?", (_UNDO_DEPTH,))
+        return AnswerResult(
+            review_id=review_id, card=self._card(card.id), rating=grade, reviewed_at=iso(at), became_leech=became_leech
+        )
+
+    def _state_row(self, row: StateRow, memory: MemoryState, at: datetime) -> StateRow:
+        return StateRow(
+            card_id=row.card_id,
+            note_id=row.note_id,
+            course_id=row.course_id,
+            queue=QUEUE_SUSPENDED if row.queue == QUEUE_SUSPENDED else self._queue_of(memory),
+            due=_ts(memory.due),
+            hidden_until=row.hidden_until,
+            new_order=row.new_order,
+            first_review=row.first_review if row.first_review is not None else _ts(at),
+            last_review=_ts(at),
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            fsrs=memory.to_dict(),
+        )
+
+    def undo(self) -> UndoResult:
+        """Take back the last answer: its review row goes and the card's exact previous state returns."""
+        last = self.db.query_one(
+            "SELECT seq, review_id, card_id, before, siblings FROM undo_log ORDER BY seq DESC LIMIT 1"
+        )
+        if last is None:
+            raise InvalidInput("nothing to undo")
+        review = self.db.query_one("SELECT rating, reviewed_at FROM review WHERE id = ?", (last["review_id"],))
+        before = json.loads(last["before"])
+        with self.db.write() as w:
+            w.execute("DELETE FROM undo_log WHERE seq = ?", (last["seq"],))
+            # never synced, so never seen elsewhere: the one case where a review row is removed
+            w.execute("DELETE FROM review WHERE id = ?", (last["review_id"],))
+            w.execute("DELETE FROM change_log WHERE tbl = 'review' AND row_id = ?", (last["review_id"],))
+            queue_rows.write_state(w, StateRow(**before["row"]))
+            for card_id, hidden in json.loads(last["siblings"]):
+                w.execute("UPDATE card_state SET hidden_until = ? WHERE card_id = ?", (hidden, card_id))
+            card = self._card(last["card_id"])
+            if before.get("leech"):
+                card_rows.update_note(w, card.note_id, {"tags": [t for t in card.tags if t != "leech"]})
+            if before.get("suspended"):
+                card_rows.update_card(w, card.id, {"suspended": False})
+        assert review is not None
+        return UndoResult(
+            review_id=last["review_id"],
+            card=self._card(last["card_id"]),
+            rating=review["rating"],
+            reviewed_at=review["reviewed_at"],
+        )
+
+    def leeches(self, course: str | None = None) -> list[Card]:
+        return self.cards(course, tag="leech")
+
+    def optimize(self, course: str, *, force: bool = False) -> OptimizeReport:
+        """Fit FSRS parameters to the course's reviews; apply them if they predict held-out reviews better."""
+        from aksio.srs.optimizer import fit
+
+        target = self.course(course)
+        rows = self.db.query(
+            "SELECT r.card_id, r.rating, r.reviewed_at FROM review r JOIN card k ON k.id = r.card_id "
+            "WHERE k.course_id = ? AND r.deleted = 0 ORDER BY r.card_id, r.reviewed_at, r.id",
+            (target.id,),
+        )
+        log = [(r[0], int(r[1]), datetime.fromisoformat(r[2])) for r in rows]
+        result = fit(log, current=target.srs.parameters)
+        apply = force or result.improved
+        if apply:
+            srs = target.srs.model_copy(update={"parameters": list(result.parameters)})
+            with self.db.write() as w:
+                from aksio.storage import courses as course_rows
+
+                course_rows.update(w, target.id, {"srs": srs.model_dump(mode="json")})
+            self.rebuild_states(target.id)
+        return OptimizeReport(
+            course_id=target.id,
+            n_reviews=result.n_reviews,
+            log_loss_default=result.log_loss_default,
+            log_loss_fitted=result.log_loss_fitted,
+            applied=apply,
+            parameters=list(result.parameters),
+        )
+
+    def doctor(self, *, rebuild: bool = False) -> dict[str, Any]:
+        """Integrity check; with ``rebuild``, replay the review log and report whether the cache already matched."""
+        check = self.db.query_one("PRAGMA quick_check")
+        report: dict[str, Any] = {"integrity": check[0] if check else "unknown"}
+        report["cards"] = self.db.query_one("SELECT count(*) FROM card WHERE deleted = 0")[0]  # type: ignore[index]
+        report["reviews"] = self.db.query_one("SELECT count(*) FROM review WHERE deleted = 0")[0]  # type: ignore[index]
+        if rebuild:
+            cards, changed = self.rebuild_states()
+            report["rebuilt"] = cards
+            report["changed"] = changed
+            report["identical"] = changed == 0
+        return report
+
+    # -- the review log -----------------------------------------------------------------------------
+
+    def rebuild_states(self, course_id: str | None = None) -> tuple[int, int]:
+        """Recompute every card's cached state by replaying its review log. Returns (cards, cards that changed)."""
+        scope = " AND k.course_id = ?" if course_id else ""
+        params: tuple[str, ...] = (course_id,) if course_id else ()
+        cards = self.db.query(
+            f"SELECT k.id, k.course_id, k.suspended FROM card k WHERE k.deleted = 0{scope} ORDER BY k.id", params
+        )
+        reviews: dict[str, list[tuple[int, datetime]]] = {}
+        for r in self.db.query(
+            "SELECT card_id, rating, reviewed_at FROM review WHERE deleted = 0 ORDER BY card_id, reviewed_at, id"
+        ):
+            reviews.setdefault(r["card_id"], []).append((r["rating"], datetime.fromisoformat(r["reviewed_at"])))
+        changed = 0
+        courses: dict[str, Course] = {}
+        with self.db.write() as w:
+            for c in cards:
+                course = courses.get(c["course_id"]) or courses.setdefault(c["course_id"], self.course(c["course_id"]))
+                row = queue_rows.state(w, c["id"])
+                assert row is not None
+                log = reviews.get(c["id"], [])
+                base = StateRow(
+                    row.card_id,
+                    row.note_id,
+                    row.course_id,
+                    QUEUE_NEW,
+                    row.due,
+                    row.hidden_until,
+                    row.new_order,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+                if log:
+                    memory = self._scheduler(course).replay(log, c["id"])
+                    fresh = self._state_row(base, memory, log[-1][1])
+                    fresh = StateRow(**{**_row_dict(fresh), "first_review": _ts(log[0][1])})
+                else:
+                    fresh = base
+                if c["suspended"]:
+                    fresh = StateRow(**{**_row_dict(fresh), "queue": QUEUE_SUSPENDED})
+                if fresh != row:
+                    changed += 1
+                    queue_rows.write_state(w, fresh)
+        return len(cards), changed
+
+
+def _row_dict(row: StateRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in StateRow.__slots__}
+
+
+def _split_tags(values: Sequence[str]) -> list[str]:
+    return [t.strip() for v in values for t in v.split(",") if t.strip()]
+
+
+def _note_values(
+    kind: str,
+    front: str,
+    back: str,
+    tags: Sequence[str],
+    origin: str,
+    section_id: str | None,
+    source: dict[str, Any] | None,
+) -> dict[str, Any]:
+    source = source or {}
+    return {
+        "kind": kind,
+        "front": front.strip(),
+        "back": back.strip(),
+        "tags": list(dict.fromkeys(_split_tags(tags))),
+        "origin": origin,
+        "section_id": section_id,
+        "source_document_id": source.get("document_id"),
+        "source_page": source.get("page"),
+        "source_quote": source.get("quote"),
+    }
+
+
+def _read_card_table(path: Path) -> list[tuple[int, str, str, list[str]]]:
+    """Rows of (line, front, back, tags) from a CSV/TSV. Header optional; every problem names its line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out: list[tuple[int, str, str, list[str]]] = []
+    width: int | None = None
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if not out and width is None and [c.strip().lower() for c in record[:2]] == ["front", "back"]:
+                width = len(record)
+                continue
+            if len(record) < 2:
+                raise InvalidInput(f"{path}:{line}: expected front and back columns, found {len(record)}")
+            if width is None:
+                width = len(record)
+            elif len(record) != width:
+                raise InvalidInput(f"{path}:{line}: {len(record)} columns where the file has {width}")
+            if len(record) > 3:
+                raise InvalidInput(f"{path}:{line}: at most 3 columns (front, back, tags), found {len(record)}")
+            tags = record[2].replace(";", ",").replace(" ", ",").split(",") if len(record) > 2 else []
+            out.append((line, record[0], record[1], [t for t in tags if t]))
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}:{reader.line_num}: {exc}") from None
+    return out

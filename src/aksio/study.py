@@ -289,6 +289,7 @@ class StudyMixin:
             return card
         row = queue_rows.state(self.db, card.id)
         assert row is not None
+        self._queues_changed()
         with self.db.write() as w:
             card_rows.update_card(w, card.id, {"suspended": suspended})
             queue = QUEUE_SUSPENDED if suspended else self._queue_of(self._memory_or_none(row))
@@ -333,7 +334,7 @@ class StudyMixin:
         found = queue_rows.next_learning(self.db, now_ts, course_id)
         if found:
             return found
-        found = queue_rows.next_review(self.db, now_ts, _ts(day.end), course_id)
+        found = self._next_review(now_ts, _ts(day.end), course_id)
         if found:
             return found
         found = queue_rows.next_new(self.db, now_ts, self._courses_open_for_new(course_id, day))
@@ -342,17 +343,39 @@ class StudyMixin:
         ahead = now_ts + self.settings.study.learn_ahead_minutes * 60
         return queue_rows.next_learning(self.db, ahead, course_id)
 
+    def _next_review(self, now: int, cutoff: int, course_id: str | None) -> str | None:
+        """Pop the most forgotten due review from the day's queue, built once by one sorted query.
+
+        Answering a card moves its due date past the day, so a popped card that is no longer due (or is
+        buried) is skipped after one primary-key read; anything else that changes the set clears the cache.
+        """
+        cache: dict[str | None, tuple[int, list[str]]] = self.__dict__.setdefault("_review_queues", {})
+        cached = cache.get(course_id)
+        if cached is None or cached[0] != cutoff:
+            cached = (cutoff, queue_rows.due_reviews(self.db, now, cutoff, course_id)[::-1])
+            cache[course_id] = cached
+        stack = cached[1]
+        while stack:
+            candidate = stack[-1]
+            if queue_rows.still_due_review(self.db, candidate, now, cutoff):
+                return candidate
+            stack.pop()
+        return None
+
+    def _queues_changed(self) -> None:
+        self.__dict__.pop("_review_queues", None)
+
     def _courses_open_for_new(self, course_id: str | None, day: StudyDay) -> list[str]:
         """Courses that have new cards and have not reached their own or the global daily new limit."""
         introduced = queue_rows.new_per_course(self.db, _ts(day.start))
         if sum(introduced.values()) >= self.settings.study.new_per_day:
             return []
-        open_ = []
-        for cid in queue_rows.courses_with_new(self.db, _ts(self.now()), course_id):
-            limit = self.course(cid).daily_new_limit
-            if introduced.get(cid, 0) < limit:
-                open_.append(cid)
-        return open_
+        limits = queue_rows.new_limits(self.db)
+        return [
+            cid
+            for cid in queue_rows.courses_with_new(self.db, _ts(self.now()), course_id)
+            if introduced.get(cid, 0) < limits.get(cid, 0)
+        ]
 
     def due(self, course: str | None = None) -> DueSummary:
         course_id = self.course(course).id if course else None
@@ -469,6 +492,7 @@ class StudyMixin:
             raise InvalidInput("nothing to undo")
         review = self.db.query_one("SELECT rating, reviewed_at FROM review WHERE id = ?", (last["review_id"],))
         before = json.loads(last["before"])
+        self._queues_changed()
         with self.db.write() as w:
             w.execute("DELETE FROM undo_log WHERE seq = ?", (last["seq"],))
             # never synced, so never seen elsewhere: the one case where a review row is removed
@@ -550,6 +574,7 @@ class StudyMixin:
         ):
             reviews.setdefault(r["card_id"], []).append((r["rating"], datetime.fromisoformat(r["reviewed_at"])))
         changed = 0
+        self._queues_changed()
         courses: dict[str, Course] = {}
         with self.db.write() as w:
             for c in cards:

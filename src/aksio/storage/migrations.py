@@ -161,6 +161,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX card_state_queue ON card_state (queue, due);
     CREATE INDEX card_state_course_queue ON card_state (course_id, queue, due);
     CREATE INDEX card_state_first_review ON card_state (first_review);
+    CREATE INDEX card_state_new ON card_state (queue, new_order);
+    CREATE INDEX card_state_course_new ON card_state (course_id, queue, new_order);
 
     -- Undo stack: the cached state a card (and its buried siblings) had before an answer.
     CREATE TABLE undo_log (

@@ -100,30 +100,42 @@ def next_learning(db: Database, now: int, course_id: str | None) -> str | None:
     return r[0] if r else None
 
 
-def next_review(db: Database, now: int, cutoff: int, course_id: str | None) -> str | None:
-    """The due review card that is most forgotten: the largest elapsed time over stability.
+def due_reviews(db: Database, now: int, cutoff: int, course_id: str | None) -> list[str]:
+    """Review cards due by ``cutoff``, most forgotten first: the largest elapsed time over stability.
 
     FSRS retrievability falls monotonically with elapsed/stability, so ordering by that ratio is
     ordering by predicted recall, lowest first, without a function call per row.
     """
     scope, params = _scope(course_id)
+    rows = db.conn.execute(
+        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_REVIEW} AND due <= ?{scope} "
+        "ORDER BY (? - last_review) / stability DESC",
+        [cutoff, *params, now],
+    )
+    return [r[0] for r in rows]
+
+
+def still_due_review(db: Database, card_id: str, now: int, cutoff: int) -> bool:
+    """Whether a card taken from a cached review queue is still a due, visible review (one primary-key read)."""
     r = db.conn.execute(
-        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_REVIEW} AND due <= ? AND hidden_until <= ?{scope} "
-        "ORDER BY (? - last_review) / stability DESC LIMIT 1",
-        [cutoff, now, *params, now],
+        f"SELECT 1 FROM card_state WHERE card_id = ? AND queue = {QUEUE_REVIEW} AND due <= ? AND hidden_until <= ?",
+        (card_id, cutoff, now),
     ).fetchone()
-    return r[0] if r else None
+    return r is not None
 
 
 def next_new(db: Database, now: int, course_ids: Sequence[str]) -> str | None:
     """The first new card (in the order added) among the courses that may still introduce new cards today."""
     if not course_ids:
         return None
-    marks = ",".join("?" * len(course_ids))
+    if len(course_ids) == 1:
+        where, params = "course_id = ?", [course_ids[0]]
+    else:
+        where, params = f"course_id IN ({','.join('?' * len(course_ids))})", list(course_ids)
     r = db.conn.execute(
-        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_NEW} AND hidden_until <= ? AND course_id IN ({marks}) "
-        "ORDER BY new_order, card_id LIMIT 1",
-        [now, *course_ids],
+        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_NEW} AND {where} AND hidden_until <= ? "
+        "ORDER BY new_order LIMIT 1",
+        [*params, now],
     ).fetchone()
     return r[0] if r else None
 
@@ -146,15 +158,25 @@ def counts(db: Database, now: int, cutoff: int, course_id: str | None) -> dict[s
 def new_per_course(db: Database, new_counts_since: int) -> dict[str, int]:
     """How many new cards each course introduced since a moment (the start of the study day)."""
     rows = db.conn.execute(
-        "SELECT course_id, count(*) FROM card_state WHERE first_review >= ? GROUP BY course_id", (new_counts_since,)
+        # without INDEXED BY the planner walks the course index for the GROUP BY: every card instead of today's
+        "SELECT course_id, count(*) FROM card_state INDEXED BY card_state_first_review WHERE first_review >= ? "
+        "GROUP BY course_id",
+        (new_counts_since,),
     )
     return {r[0]: r[1] for r in rows}
 
 
 def courses_with_new(db: Database, now: int, course_id: str | None) -> list[str]:
-    scope, params = _scope(course_id)
+    """Live courses that have a visible new card (one indexed probe per course)."""
+    scope = " AND c.id = ?" if course_id else ""
     rows = db.conn.execute(
-        f"SELECT DISTINCT course_id FROM card_state WHERE queue = {QUEUE_NEW} AND hidden_until <= ?{scope}",
-        [now, *params],
+        "SELECT c.id FROM course c WHERE c.deleted = 0" + scope + " AND EXISTS (SELECT 1 FROM card_state s "
+        f"WHERE s.course_id = c.id AND s.queue = {QUEUE_NEW} AND s.hidden_until <= ?)",
+        [*([course_id] if course_id else []), now],
     )
     return [r[0] for r in rows]
+
+
+def new_limits(db: Database) -> dict[str, int]:
+    """Each live course's daily new-card limit."""
+    return {r[0]: r[1] for r in db.conn.execute("SELECT id, daily_new_limit FROM course WHERE deleted = 0")}

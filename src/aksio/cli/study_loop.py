@@ -45,7 +45,7 @@ def _show(card: Card, reveal: bool) -> None:
 def run_study(aksio: Aksio, course: str | None) -> None:
     out = console()
     course_id = aksio.course(course).id if course else None
-    grades: Counter[int] = Counter()
+    history: list[int] = []  # ratings given this session, so undo can take one back
     started = time.monotonic()
     while True:
         card = aksio.next_card(course_id)
@@ -60,7 +60,7 @@ def run_study(aksio: Aksio, course: str | None) -> None:
         key = _key()
         if key == "q":
             break
-        if _side_action(aksio, card, key):
+        if _side_action(aksio, card, key, history):
             continue
         _show(card, reveal=True)
         previews = aksio.preview(card.id)
@@ -71,13 +71,14 @@ def run_study(aksio: Aksio, course: str | None) -> None:
                 break
         if key == "q":
             break
-        if _side_action(aksio, card, key):
+        if _side_action(aksio, card, key, history):
             continue
         result = aksio.answer(card.id, int(key), duration_ms=int((time.monotonic() - shown) * 1000))
-        grades[int(key)] += 1
+        history.append(int(key))
         if result.became_leech:
             out.print("[red]This card is now a leech (tagged 'leech'); consider rewriting it.[/]")
-    total = sum(grades.values())
+    grades = Counter(history)
+    total = len(history)
     minutes = (time.monotonic() - started) / 60
     out.rule("session")
     out.print(
@@ -86,7 +87,7 @@ def run_study(aksio: Aksio, course: str | None) -> None:
     )
 
 
-def _side_action(aksio: Aksio, card: Card, key: str) -> bool:
+def _side_action(aksio: Aksio, card: Card, key: str, history: list[int]) -> bool:
     """Undo, suspend or bury; True if the key was one of them (the loop then picks the next card)."""
     from aksio.errors import AksioError
 
@@ -94,6 +95,8 @@ def _side_action(aksio: Aksio, card: Card, key: str) -> bool:
     try:
         if key == "u":
             undone = aksio.undo()
+            if history:
+                history.pop()
             out.print(f"[yellow]undid[/] rating {undone.rating} of the previous card")
         elif key == "s":
             aksio.suspend(card.id, True)

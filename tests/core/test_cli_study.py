@@ -1,0 +1,129 @@
+"""The card and study commands, run in-process as a user would type them."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import aksio.cli.output as output
+from aksio.cli import main
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    monkeypatch.setenv("AKSIO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "120")
+
+    def invoke(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        output._console = output._err = None  # consoles bind to the streams capsys swaps in
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        else:
+            code = 0
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+def _ids(run: Run, *args: str) -> list[str]:
+    code, out, _ = run("card", "list", "--json", *args)
+    assert code == 0
+    return [c["id"] for c in json.loads(out)["cards"]]
+
+
+def test_add_answer_undo_and_due_from_a_script(run: Run) -> None:
+    assert run("course", "add", "Geo")[0] == 0
+    code, out, _ = run("card", "add", "-c", "Geo", "-f", "Capital of Peru?", "-b", "Lima", "--json")
+    card = json.loads(out)["cards"][0]
+    assert code == 0 and card["state"]["queue"] == "new"
+    code, out, _ = run("due", "--json")
+    due = json.loads(out)
+    assert due["counts"] == {"learning": 0, "review": 0, "new": 1} and due["next_card"]["id"] == card["id"]
+    code, out, _ = run("answer", card["id"][-8:], "good", "--json")
+    answered = json.loads(out)
+    assert code == 0 and answered["rating"] == 3 and answered["card"]["state"]["queue"] == "learning"
+    code, out, _ = run("undo", "--json")
+    assert code == 0 and json.loads(out)["card"]["state"]["queue"] == "new"
+    code, _, err = run("undo")
+    assert code == 1 and err == "error: nothing to undo\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("answer", "deadbeef", "good"), "no card 'deadbeef'"),
+        (("card", "add", "-c", "Nope", "-f", "q", "-b", "a"), "no course 'Nope'"),
+        (("card", "add", "-c", "Geo", "-f", "no deletion", "-k", "cloze"), "cloze text has no deletion"),
+        (("card", "add", "-c", "Geo", "-f", "q", "-b", "a", "-k", "weird"), "unknown card kind"),
+        (("course", "edit", "Geo", "--retention", "1.5"), "desired retention"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(run: Run, args: tuple[str, ...], message: str) -> None:
+    run("course", "add", "Geo")
+    code, _, err = run(*args)
+    assert code == 1
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_bad_rating_and_past_time_are_refused(run: Run) -> None:
+    run("course", "add", "Geo")
+    run("card", "add", "-c", "Geo", "-f", "q", "-b", "a")
+    card = _ids(run)[0]
+    code, _, err = run("answer", card, "superb")
+    assert code == 1 and "rating 'superb'" in err
+    assert run("answer", card, "3", "--at", "2030-01-01T10:00:00Z")[0] == 0
+    code, _, err = run("answer", card, "3", "--at", "2029-12-31T10:00:00Z")
+    assert code == 1 and "before the card's last review" in err
+
+
+def test_csv_import_names_the_bad_line_and_imports_nothing(run: Run, tmp_path: Path) -> None:
+    run("course", "add", "Geo")
+    bad = tmp_path / "cards.csv"
+    bad.write_text("Q1,A1\nQ2\nQ3,A3\n", encoding="utf-8")
+    code, _, err = run("card", "import", str(bad), "-c", "Geo")
+    assert code == 1 and f"{bad}:2" in err
+    assert _ids(run) == []
+    bad.write_text("front,back\nQ1,A1\nQ2,A2\n", encoding="utf-8")
+    code, out, _ = run("card", "import", str(bad), "-c", "Geo", "--json")
+    assert json.loads(out) == {"course_id": json.loads(out)["course_id"], "notes": 2, "cards": 2}
+
+
+def test_study_loop_grades_undoes_and_summarises(run: Run, tmp_path: Path) -> None:
+    run("course", "add", "Geo")
+    deck = tmp_path / "deck.csv"
+    deck.write_text("Capital of France?,Paris\nCapital of Peru?,Lima\n", encoding="utf-8")
+    run("card", "import", str(deck), "-c", "Geo")
+    # reveal, good; reveal, again; undo that; reveal, easy; quit
+    code, out, _ = run("study", "-c", "Geo", stdin=" \n3\n \n1\nu\n \n4\nq\n")
+    assert code == 0
+    assert "Paris" in out and "undid rating 1" in out
+    assert "Reviewed 2 card(s)" in out and "good 1, easy 1" in out and "again 0" in out
+    code, out, _ = run("card", "list", "--json")
+    queues = sorted(c["state"]["queue"] for c in json.loads(out)["cards"])
+    assert queues == ["learning", "review"]
+
+
+def test_suspend_and_leech_listing(run: Run) -> None:
+    run("course", "add", "Geo")
+    run("card", "add", "-c", "Geo", "-f", "q", "-b", "a", "-t", "leech")
+    card = _ids(run)[0]
+    assert run("card", "suspend", card)[0] == 0
+    assert _ids(run, "--suspended") == [card]
+    code, out, _ = run("due", "--json")
+    assert json.loads(out)["next_card"] is None
+    assert run("card", "unsuspend", card)[0] == 0
+    code, out, _ = run("card", "leeches", "--json")
+    assert [c["id"] for c in json.loads(out)["cards"]] == [card]
+    code, out, _ = run("doctor", "--rebuild", "--json")
+    assert json.loads(out)["identical"] is True

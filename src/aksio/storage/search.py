@@ -52,6 +52,8 @@ def search(db: Database, query: str, course_id: str | None, limit: int) -> list[
 
 def _run(db: Database, match: str, course_id: str | None, limit: int) -> list[SearchHit]:
     scope = " AND d.course_id = ?" if course_id else ""
+    # a snippet is counted in tokens, and a CJK character is a token: give CJK queries a longer window
+    tokens = 40 if _CJK_CHAR.search(match) else 16
     params: list[object] = [match]
     if course_id:
         params.append(course_id)
@@ -60,7 +62,7 @@ def _run(db: Database, match: str, course_id: str | None, limit: int) -> list[Se
         f"""
         SELECT k.id AS chunk_id, k.page, k.section_id, s.title AS section_title,
                d.id AS document_id, d.title AS document_title, c.id AS course_id, c.name AS course_name,
-               snippet(chunk_fts, 0, '{_OPEN}', '{_CLOSE}', '…', 16) AS snippet,
+               snippet(chunk_fts, 0, '{_OPEN}', '{_CLOSE}', '…', {tokens}) AS snippet,
                bm25(chunk_fts) AS score
         FROM chunk_fts
         JOIN chunk k ON k.rid = chunk_fts.rowid

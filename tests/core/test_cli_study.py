@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from aksio.cli import main, output
-
-Run = Callable[..., tuple[int, str, str]]
+from tests.core.cli_runner import Run, make_runner
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    monkeypatch.setenv("AKSIO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "120")
-
-    def invoke(*args: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        output._console = output._err = None  # consoles bind to the streams capsys swaps in
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        else:
-            code = 0
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return make_runner(tmp_path / "home", monkeypatch, capsys)
 
 
 def _ids(run: Run, *args: str) -> list[str]:

@@ -248,12 +248,12 @@ def import_(
 
     with _open() as aksio, ImportBar(enabled=not json) as bar:
         report = aksio.import_paths(paths, course, tags=tag or [], progress=bar.update)
+    from rich.markup import escape
+
     if json:
         print_json(report)
     else:
-        from rich.markup import escape
-
-        out, err = console(), err_console()
+        out = console()
         for f in report.imported:
             note = f"  [yellow]({'; '.join(f.warnings)})[/]" if f.warnings else ""
             out.print(
@@ -262,13 +262,14 @@ def import_(
             )
         for s in report.skipped:
             out.print(f"[yellow]skipped[/] {escape(s.path)}: {escape(s.reason)}")
-        for failed in report.failed:
-            err.print(f"[red]error[/]: {escape(failed.path)}: {escape(failed.reason)}", soft_wrap=True)
         if report.imported:
             out.print(
                 f"{len(report.imported)} imported into {report.course_name}. "
                 f"Next: aksio doc list --course {_quote(report.course_name)}"
             )
+    # failures go to stderr in both modes, one line each, so a script sees them without parsing the JSON
+    for failed in report.failed:
+        err_console().print(f"[red]error[/]: {escape(failed.path)}: {escape(failed.reason)}", soft_wrap=True)
     if report.failed and not report.imported:
         raise typer.Exit(1)
 

@@ -29,6 +29,7 @@ def assemble(
                 parent=stack[-1] if stack else None,
             )
         )
+        _extend(sections, sections[-1].parent, start.page)
         stack.append(len(sections) - 1)
 
     chunks: list[ParsedChunk] = []
@@ -74,9 +75,7 @@ def _extend(sections: list[ParsedSection], index: int | None, page: int) -> None
     """A section (and every ancestor) ends at least on the page of its last text."""
     while index is not None:
         section = sections[index]
-        if page <= section.page_end:
-            return
-        section.page_end = page
+        section.page_end = max(section.page_end, page)
         index = section.parent
 
 

@@ -181,3 +181,18 @@ def test_deleting_a_document_removes_it_from_search(app: Aksio, tmp_path: Path) 
     assert app.search("scheduler") == []
     assert app.documents("OS") == []
     assert app.db.query_one("SELECT count(*) FROM chunk_fts")[0] == 0
+
+
+def test_a_word_in_too_many_chunks_is_ranked_within_the_newest_ones(
+    app: Aksio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aksio.storage import search
+
+    for week in range(1, 5):
+        notes = tmp_path / f"week{week}.md"
+        notes.write_text(f"# Week {week}\n\nkernel notes for week {week}\n", encoding="utf-8")
+        app.import_paths([notes], "OS")
+    assert len(app.search("kernel")) == 4
+    monkeypatch.setattr(search, "RANK_CAP", 2)
+    assert sorted(h.document_title for h in app.search("kernel")) == ["Week 3", "Week 4"]
+    assert [h.document_title for h in app.search("kernel week 1")] == ["Week 1"]  # a rarer word narrows it

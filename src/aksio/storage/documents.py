@@ -11,7 +11,7 @@ from aksio.ids import new_id
 from aksio.ingest.parsed import ParsedDocument
 from aksio.models import Document, Section
 from aksio.storage.db import Database, Writer
-from aksio.storage.search import index_text
+from aksio.storage.search import index_text, scope_token
 
 _SELECT = """
 SELECT d.*, c.name AS course_name,
@@ -119,6 +119,7 @@ def insert_parsed(
         ],
     )
     first = w.execute("SELECT coalesce(max(rid), 0) + 1 FROM chunk").fetchone()[0]
+    scope = scope_token(course_id)
     chunk_ids = w.insert_many(
         "chunk",
         [
@@ -134,8 +135,8 @@ def insert_parsed(
         ],
     )
     w.executemany(
-        "INSERT INTO chunk_fts (rowid, body) VALUES (?, ?)",
-        ((first + i, index_text(c.text)) for i, c in enumerate(parsed.chunks)),
+        "INSERT INTO chunk_fts (rowid, body, scope) VALUES (?, ?, ?)",
+        ((first + i, index_text(c.text), scope) for i, c in enumerate(parsed.chunks)),
     )
     return doc_id, len(section_ids), len(chunk_ids)
 

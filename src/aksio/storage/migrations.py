@@ -89,9 +89,12 @@ MIGRATIONS: list[str] = [
 
     -- A local index, never synced. CJK runs are indexed one character per token (see storage/search.py)
     -- because SQLite 3.40's trigram tokenizer cannot match two-character Chinese words.
+    -- scope holds one token naming the chunk's course, so a course filter is an index intersection inside
+    -- FTS5 rather than a join per matching row; ranking ignores it (bm25 weight 0).
     CREATE VIRTUAL TABLE chunk_fts USING fts5 (
-        body, tokenize = "porter unicode61 remove_diacritics 2 separators '\ue000'"
+        body, scope, tokenize = "porter unicode61 remove_diacritics 2 separators '\ue000'"
     );
+    INSERT INTO chunk_fts (chunk_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
     """,
     # 2: notes, cards, the append-only review log, and the local scheduling cache
     f"""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class AksioError(Exception):
     """Base of all user-facing errors: the CLI prints ``str(error)`` in one line and exits non-zero."""
@@ -36,3 +40,12 @@ class ImportFailed(AksioError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def one_of(found: list[T], ref: str, what: str, described: list[str], hint: str, listing: str = "") -> T:
+    """The single row a user's reference names, else a one-line NotFound or Ambiguous error."""
+    if not found:
+        raise NotFound(f"no {what} {ref!r}; `aksio {listing or what + ' list'}` shows your {what}s")
+    if len(found) > 1:
+        raise Ambiguous(f"{ref!r} matches {len(found)} {what}s: {', '.join(described[:5])}; {hint}")
+    return found[0]

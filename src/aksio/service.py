@@ -13,7 +13,7 @@ from typing import Any
 from aksio.blobs import BlobStore, sha256
 from aksio.clock import Clock, SystemClock
 from aksio.config import Paths, Settings, load_settings
-from aksio.errors import AksioError, Ambiguous, DatabaseError, ImportFailed, InvalidInput, NotFound
+from aksio.errors import AksioError, DatabaseError, ImportFailed, InvalidInput, NotFound, one_of
 from aksio.ingest.parsed import PageCallback
 from aksio.models import (
     Course,
@@ -88,12 +88,7 @@ class Aksio(StudyMixin):
     def course(self, ref: str) -> Course:
         """Find a course by id, name, code or id prefix."""
         found = course_rows.find(self.db, ref.strip())
-        if not found:
-            raise NotFound(f"no course {ref!r}; `aksio course list` shows your courses")
-        if len(found) > 1:
-            listing = ", ".join(f"{c.name} ({c.id[-8:]})" for c in found[:5])
-            raise Ambiguous(f"{ref!r} matches {len(found)} courses: {listing}; use the id")
-        return found[0]
+        return one_of(found, ref, "course", [f"{c.name} ({c.id[-8:]})" for c in found], "use the id")
 
     def add_course(
         self,
@@ -205,12 +200,8 @@ class Aksio(StudyMixin):
     def _find_document(self, ref: str, course: str | None) -> Document:
         course_id = self.course(course).id if course else None
         found = document_rows.find(self.db, ref.strip(), course_id)
-        if not found:
-            raise NotFound(f"no document {ref!r}; `aksio doc list` shows your documents")
-        if len(found) > 1:
-            listing = ", ".join(f"{d.title} in {d.course_name} ({d.id[-8:]})" for d in found[:5])
-            raise Ambiguous(f"{ref!r} matches {len(found)} documents: {listing}; use the id or --course")
-        return found[0]
+        described = [f"{d.title} in {d.course_name} ({d.id[-8:]})" for d in found]
+        return one_of(found, ref, "document", described, "use the id or --course", listing="doc list")
 
     def import_paths(
         self,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from aksio.clock import iso
-from aksio.errors import Ambiguous, InvalidInput, NotFound
+from aksio.errors import InvalidInput, NotFound, one_of
 from aksio.models import Card, Course
 from aksio.notes import ords_for
 from aksio.storage import cards as card_rows
@@ -215,11 +215,7 @@ class StudyMixin:
 
     def card(self, ref: str) -> Card:
         found = card_rows.find(self.db, ref.strip())
-        if not found:
-            raise NotFound(f"no card {ref!r}; `aksio card list` shows your cards")
-        if len(found) > 1:
-            raise Ambiguous(f"{ref!r} matches {len(found)} cards; use more of the id")
-        return found[0]
+        return one_of(found, ref, "card", [c.id for c in found], "use more of the id")
 
     def _card(self, card_id: str) -> Card:
         card = card_rows.get(self.db, card_id)

@@ -94,15 +94,7 @@ class Scheduler:
     def review(self, memory: MemoryState, rating: int, at: datetime) -> MemoryState:
         """The state after answering ``rating`` (1 again .. 4 easy) at ``at``."""
         at = at.astimezone(UTC)
-        card = fsrs.Card(
-            card_id=_FSRS_CARD_ID,
-            state=fsrs.State(memory.state),
-            step=memory.step,
-            stability=memory.stability,
-            difficulty=memory.difficulty,
-            due=memory.due,
-            last_review=memory.last_review,
-        )
+        card = _fsrs_card(memory)
         with _seeded_fuzz(f"{memory.card_key}:{memory.reps}"):
             after, _log = self._fsrs.review_card(card, fsrs.Rating(rating), at)
         lapse = rating == 1 and memory.state == REVIEW
@@ -135,16 +127,19 @@ class Scheduler:
         """Predicted probability of recall at ``at`` (0 for a card never reviewed)."""
         if memory.stability is None or memory.last_review is None:
             return 0.0
-        card = fsrs.Card(
-            card_id=_FSRS_CARD_ID,
-            state=fsrs.State(memory.state),
-            step=memory.step,
-            stability=memory.stability,
-            difficulty=memory.difficulty,
-            due=memory.due,
-            last_review=memory.last_review,
-        )
-        return float(self._fsrs.get_card_retrievability(card, at.astimezone(UTC)))
+        return float(self._fsrs.get_card_retrievability(_fsrs_card(memory), at.astimezone(UTC)))
+
+
+def _fsrs_card(memory: MemoryState) -> fsrs.Card:
+    return fsrs.Card(
+        card_id=_FSRS_CARD_ID,
+        state=fsrs.State(memory.state),
+        step=memory.step,
+        stability=memory.stability,
+        difficulty=memory.difficulty,
+        due=memory.due,
+        last_review=memory.last_review,
+    )
 
 
 @contextmanager

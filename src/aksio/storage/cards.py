@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aksio.ids import SHORT_ID, new_id
+from aksio.ids import new_id
 from aksio.models import Card, CardState, Source
 from aksio.notes import render_card
 from aksio.storage.db import Database, Writer
@@ -79,10 +79,8 @@ def get(db: Database, card_id: str) -> Card | None:
 
 def find(db: Database, ref: str) -> list[Card]:
     """Cards matching ``ref``: the full id, else its short form (the id's end)."""
-    rows = db.query(_SELECT + " WHERE k.id = ? AND k.deleted = 0", (ref,))
-    if not rows and SHORT_ID.fullmatch(ref):
-        rows = db.query(_SELECT + " WHERE k.id LIKE '%' || ? AND k.deleted = 0 LIMIT 5", (ref.lower(),))
-    return [_card(r) for r in rows]
+    conditions = [" WHERE k.id = ? AND k.deleted = 0", " WHERE k.id LIKE '%' || ? AND k.deleted = 0 LIMIT 5"]
+    return [_card(r) for r in db.first_match(_SELECT, conditions, ref)]
 
 
 def list_cards(

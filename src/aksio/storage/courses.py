@@ -6,7 +6,6 @@ import json
 import sqlite3
 from typing import Any
 
-from aksio.ids import SHORT_ID as _SHORT
 from aksio.models import Course
 from aksio.storage.db import Database, Writer
 
@@ -38,18 +37,13 @@ def get(db: Database, course_id: str) -> Course | None:
 
 def find(db: Database, ref: str) -> list[Course]:
     """Courses matching ``ref``: exact id, then name or code (case-insensitive), then a short id (an id's end)."""
-    for sql, arg in (
-        (" WHERE c.deleted = 0 AND c.id = ?", ref),
-        (" WHERE c.deleted = 0 AND c.name = ? COLLATE NOCASE", ref),
-        (" WHERE c.deleted = 0 AND c.code = ? COLLATE NOCASE", ref),
-        (" WHERE c.deleted = 0 AND c.id LIKE '%' || ?", ref.lower() if _SHORT.fullmatch(ref) else None),
-    ):
-        if arg is None:
-            continue
-        rows = db.query(_SELECT + sql, (arg,))
-        if rows:
-            return [_course(r) for r in rows]
-    return []
+    conditions = [
+        " WHERE c.deleted = 0 AND c.id = ?",
+        " WHERE c.deleted = 0 AND c.name = ? COLLATE NOCASE",
+        " WHERE c.deleted = 0 AND c.code = ? COLLATE NOCASE",
+        " WHERE c.deleted = 0 AND c.id LIKE '%' || ?",
+    ]
+    return [_course(r) for r in db.first_match(_SELECT, conditions, ref)]
 
 
 def name_taken(db: Database, name: str, except_id: str | None = None) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from aksio.clock import Clock, iso
 from aksio.errors import DatabaseError
-from aksio.ids import new_id
+from aksio.ids import SHORT_ID, new_id
 from aksio.storage.hlc import HybridClock, Stamp
 from aksio.storage.migrations import LATEST, MIGRATIONS
 
@@ -79,6 +79,25 @@ class Database:
     def query_one(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
         return row
+
+    def first_match(
+        self, select: str, conditions: Sequence[str], ref: str, extra: Sequence[Any] = ()
+    ) -> list[sqlite3.Row]:
+        """Rows of ``select`` for the first condition (each taking ``ref`` then ``extra``) that matches any.
+
+        How a name the user typed is resolved: exact id first, then names, then a short id (an id's end);
+        a condition containing ``LIKE`` is the short-id one and is tried only when ``ref`` looks like one.
+        """
+        for condition in conditions:
+            arg = ref
+            if "LIKE" in condition:
+                if not SHORT_ID.fullmatch(ref):
+                    continue
+                arg = ref.lower()
+            rows = self.query(select + condition, (arg, *extra))
+            if rows:
+                return rows
+        return []
 
     # -- writing ----------------------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ import json
 import sqlite3
 from typing import Any
 
-from aksio.ids import SHORT_ID as _SHORT
 from aksio.ids import new_id
 from aksio.ingest.parsed import ParsedDocument
 from aksio.models import Document, Section
@@ -40,19 +39,11 @@ def list_documents(db: Database, course_id: str | None = None) -> list[Document]
 def find(db: Database, ref: str, course_id: str | None = None) -> list[Document]:
     """Documents matching ``ref``: exact id, then title or file name (any case), then a short id (an id's end)."""
     scope = " AND d.course_id = ?" if course_id else ""
-    extra: tuple[str, ...] = (course_id,) if course_id else ()
-    for cond, arg in (
-        ("d.id = ?", ref),
-        ("d.title = ? COLLATE NOCASE", ref),
-        ("d.filename = ? COLLATE NOCASE", ref),
-        ("d.id LIKE '%' || ?", ref.lower() if _SHORT.fullmatch(ref) else None),
-    ):
-        if arg is None:
-            continue
-        rows = db.query(_SELECT + f" WHERE d.deleted = 0 AND c.deleted = 0 AND {cond}{scope}", (arg, *extra))
-        if rows:
-            return [_document(r) for r in rows]
-    return []
+    conditions = [
+        f" WHERE d.deleted = 0 AND c.deleted = 0 AND {cond}{scope}"
+        for cond in ("d.id = ?", "d.title = ? COLLATE NOCASE", "d.filename = ? COLLATE NOCASE", "d.id LIKE '%' || ?")
+    ]
+    return [_document(r) for r in db.first_match(_SELECT, conditions, ref, (course_id,) if course_id else ())]
 
 
 def get(db: Database, doc_id: str) -> Document | None:

@@ -20,7 +20,7 @@ _CJK_CHAR = re.compile(f"([{_CJK}])")
 _BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?=[{_CJK}])")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _OPEN, _CLOSE = "\x02", "\x03"
-RANK_CAP = 1000
+RANK_CAP = 300
 
 
 def index_text(text: str) -> str:

@@ -440,10 +440,11 @@ def demo(json: JsonOpt = False) -> None:
     out.print(f"Demo course [bold]{result['course']['name']}[/] is ready in {result['data_dir']}")
     out.print(
         f"  {result['document']['title']}: {result['document']['page_count']} pages, "
-        f"{result['document']['section_count']} sections"
+        f"{result['document']['section_count']} sections, {result['cards']} flashcards citing their source"
     )
     name = _quote(result["course"]["name"])
     out.print("Try:")
+    out.print(f"  aksio study --course {name}")
     out.print(f"  aksio doc show {_quote(result['document']['title'])}")
     out.print(f"  aksio search 'page replacement' --course {name}")
     out.print(f"  aksio search 进程 --course {name}")

@@ -27,10 +27,12 @@ AtOpt = Annotated[
 def _card_line(card: Card) -> str:
     from rich.markup import escape
 
-    front = " ".join(card.front.split())
-    front = front if len(front) <= 60 else front[:59] + "…"
     state = card.state.queue
     due = f" due {card.state.due[:10]}" if card.state.due and state != "suspended" else ""
+    head = f"{short(card.id)}  {card.kind:<7} {state:<9}{due}  "
+    room = max(console().width - len(head) - 1, 20)  # one line per card, however wide the terminal
+    front = " ".join(card.front.split())
+    front = front if len(front) <= room else front[: room - 1] + "…"
     return f"{short(card.id)}  [dim]{card.kind:<7} {state:<9}{due}[/]  {escape(front)}"
 
 

@@ -143,3 +143,13 @@ def tombstone(w: Writer, doc_id: str) -> None:
     w.tombstone("chunk", chunk_ids)
     w.tombstone("section", section_ids)
     w.tombstone("document", [doc_id])
+
+
+def locate(db: Database, doc_id: str, quote: str) -> tuple[int, str | None] | None:
+    """(page, section id) of the first chunk of a document that contains ``quote`` verbatim."""
+    row = db.query_one(
+        "SELECT page, section_id FROM chunk WHERE document_id = ? AND deleted = 0 AND instr(text, ?) > 0 "
+        "ORDER BY page, ord LIMIT 1",
+        (doc_id, quote),
+    )
+    return (int(row[0]), row[1]) if row else None

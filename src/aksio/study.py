@@ -380,12 +380,11 @@ class StudyMixin:
         raw = queue_rows.counts(self.db, _ts(now), _ts(day.end), course_id)
         introduced = queue_rows.new_per_course(self.db, _ts(day.start))
         global_left = max(self.settings.study.new_per_day - sum(introduced.values()), 0)
+        limits = queue_rows.new_limits(self.db)
         new = 0
         for cid in queue_rows.courses_with_new(self.db, _ts(now), course_id):
-            limit = self.course(cid).daily_new_limit
-            left = max(limit - introduced.get(cid, 0), 0)
-            available = queue_rows.counts(self.db, _ts(now), _ts(day.end), cid)["new"]
-            new += min(left, available)
+            left = max(limits.get(cid, 0) - introduced.get(cid, 0), 0)
+            new += queue_rows.new_available(self.db, _ts(now), cid, left) if left else 0
         counts = DueCounts(learning=raw["learning"], review=raw["review"], new=min(new, global_left))
         return DueSummary(course_id=course_id, counts=counts, next_card=self.next_card(course_id))
 

@@ -56,6 +56,7 @@ class Database:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA cache_size = -32000")  # 32 MB: bulk inserts touch many index pages
             _migrate(conn, version)
             device = _meta(conn, "device_id")
             last = conn.execute("SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
@@ -149,16 +150,20 @@ class Writer:
         user_cols = list(rows[0])
         cols = ["id", *[c for c in user_cols if c != "id"], "hlc", "created_at", "updated_at"]
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        ids: list[str] = []
-        params: list[tuple[Any, ...]] = []
-        logs: list[tuple[str, str, str, str, str]] = []
         logged_cols = ",".join(c for c in cols[1:-3] if c not in LOCAL_COLUMNS)
-        for row in rows:
-            row_id = str(row.get("id") or new_id())
-            hlc = self.db.hlc.tick()
-            ids.append(row_id)
-            params.append((row_id, *[_encode(row[c]) for c in cols[1:-3]], hlc, self.now, self.now))
-            logs.append((table, row_id, "insert", logged_cols, hlc))
+        value_cols = cols[1:-3]
+        # only lists, dicts and bools need encoding; most columns hold plain values: skip the check for those
+        encoded = [c for c in value_cols if any(isinstance(r[c], list | dict | bool) for r in rows[:1])]
+        stamps = self.db.hlc.tick_many(len(rows))
+        ids = [str(r.get("id") or new_id()) for r in rows]
+        now = self.now
+        if encoded:
+            rows = [{**r, **{c: _encode(r[c]) for c in encoded}} for r in rows]
+        params = [
+            (row_id, *[row[c] for c in value_cols], hlc, now, now)
+            for row_id, row, hlc in zip(ids, rows, stamps, strict=True)
+        ]
+        logs = [(table, row_id, "insert", logged_cols, hlc) for row_id, hlc in zip(ids, stamps, strict=True)]
         self.conn.executemany(sql, params)
         self.conn.executemany("INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)", logs)
         return ids

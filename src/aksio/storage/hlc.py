@@ -46,14 +46,21 @@ class HybridClock:
 
     def tick(self) -> str:
         """A new stamp for a local write, greater than every stamp issued or received so far."""
+        return self.tick_many(1)[0]
+
+    def tick_many(self, n: int) -> list[str]:
+        """``n`` increasing stamps for one batch of writes, reading the wall clock once."""
         wall = self._wall()
-        if wall > self._last.wall_ms:
-            self._last = Stamp(wall, 0, self._device)
-        elif self._last.counter < _MAX_COUNTER:
-            self._last = Stamp(self._last.wall_ms, self._last.counter + 1, self._device)
-        else:  # counter exhausted within one millisecond: borrow the next millisecond
-            self._last = Stamp(self._last.wall_ms + 1, 0, self._device)
-        return str(self._last)
+        out: list[str] = []
+        for _ in range(n):
+            if wall > self._last.wall_ms:
+                self._last = Stamp(wall, 0, self._device)
+            elif self._last.counter < _MAX_COUNTER:
+                self._last = Stamp(self._last.wall_ms, self._last.counter + 1, self._device)
+            else:  # counter exhausted within one millisecond: borrow the next millisecond
+                self._last = Stamp(self._last.wall_ms + 1, 0, self._device)
+            out.append(str(self._last))
+        return out
 
     def receive(self, remote: str) -> None:
         """Move past a stamp received from another device, so later local writes win over it."""

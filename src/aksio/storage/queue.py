@@ -125,23 +125,34 @@ def still_due_review(db: Database, card_id: str, now: int, cutoff: int) -> bool:
 
 
 def next_new(db: Database, now: int, course_ids: Sequence[str]) -> str | None:
-    """The first new card (in the order added) among the courses that may still introduce new cards today."""
-    if not course_ids:
-        return None
-    if len(course_ids) == 1:
-        where, params = "course_id = ?", [course_ids[0]]
-    else:
-        where, params = f"course_id IN ({','.join('?' * len(course_ids))})", list(course_ids)
+    """The first new card (in the order added) among the courses that may still introduce new cards today.
+
+    One indexed probe per course: an ``IN`` over courses would sort every new card of all of them.
+    """
+    best: tuple[int, str] | None = None
+    for course_id in course_ids:
+        r = db.conn.execute(
+            f"SELECT new_order, card_id FROM card_state WHERE queue = {QUEUE_NEW} AND course_id = ? "
+            "AND hidden_until <= ? ORDER BY new_order LIMIT 1",
+            (course_id, now),
+        ).fetchone()
+        if r and (best is None or (r[0], r[1]) < best):
+            best = (r[0], r[1])
+    return best[1] if best else None
+
+
+def new_available(db: Database, now: int, course_id: str, cap: int) -> int:
+    """Visible new cards of a course, counted up to ``cap`` (the rest cannot be studied today anyway)."""
     r = db.conn.execute(
-        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_NEW} AND {where} AND hidden_until <= ? "
-        "ORDER BY new_order LIMIT 1",
-        [*params, now],
+        f"SELECT count(*) FROM (SELECT 1 FROM card_state WHERE queue = {QUEUE_NEW} AND course_id = ? "
+        "AND hidden_until <= ? LIMIT ?)",
+        (course_id, now, cap),
     ).fetchone()
-    return r[0] if r else None
+    return int(r[0])
 
 
 def counts(db: Database, now: int, cutoff: int, course_id: str | None) -> dict[str, int]:
-    """Cards due: learning (due by now), review (due by the end of the day), new (available, before limits)."""
+    """Cards due: learning (due by now) and review (due by the end of the day)."""
     scope, params = _scope(course_id)
     out = {}
     for name, queue, bound in (("learning", QUEUE_LEARNING, now), ("review", QUEUE_REVIEW, cutoff)):
@@ -149,9 +160,6 @@ def counts(db: Database, now: int, cutoff: int, course_id: str | None) -> dict[s
             f"SELECT count(*) FROM card_state WHERE queue = {queue} AND due <= ? AND hidden_until <= ?{scope}",
             [bound, now, *params],
         ).fetchone()[0]
-    out["new"] = db.conn.execute(
-        f"SELECT count(*) FROM card_state WHERE queue = {QUEUE_NEW} AND hidden_until <= ?{scope}", [now, *params]
-    ).fetchone()[0]
     return out
 
 

@@ -125,6 +125,7 @@ class StudyMixin:
     if TYPE_CHECKING:
 
         def course(self, ref: str) -> Course: ...
+        def course_id(self, ref: str) -> str: ...
         def now(self) -> datetime: ...
 
     # -- time ---------------------------------------------------------------------------------------
@@ -140,10 +141,21 @@ class StudyMixin:
 
     # -- scheduling helpers -------------------------------------------------------------------------
 
+    def _scheduler_for(self, course_id: str) -> tuple[Scheduler, Course]:
+        """The course's scheduler, rebuilt only when its options change (one small indexed read per call)."""
+        options = queue_rows.scheduling_options(self.db, course_id)
+        cache: dict[str, tuple[tuple[Any, ...], Scheduler, Course]] = self.__dict__.setdefault("_schedulers", {})
+        hit = cache.get(course_id)
+        if hit is None or hit[0] != options:
+            course = self.course(course_id)
+            hit = (options, self._scheduler(course), course)
+            cache[course_id] = hit
+        return hit[1], hit[2]
+
     def _scheduler(self, course: Course) -> Scheduler:
         from aksio.srs.scheduler import Scheduler, SchedulerConfig
 
-        cache: dict[tuple[str, str], Scheduler] = self.__dict__.setdefault("_schedulers", {})
+        cache: dict[tuple[str, str], Scheduler] = self.__dict__.setdefault("_scheduler_configs", {})
         key = (course.id, course.model_dump_json(include={"desired_retention", "srs"}))
         if key not in cache:
             cache[key] = Scheduler(
@@ -320,7 +332,7 @@ class StudyMixin:
 
     def next_card(self, course: str | None = None) -> Card | None:
         """The card to study now: due learning steps, then due reviews (most forgotten first), then new cards."""
-        card_id = self._next_card_id(self.course(course).id if course else None)
+        card_id = self._next_card_id(self.course_id(course) if course else None)
         return self._card(card_id) if card_id else None
 
     def _next_card_id(self, course_id: str | None) -> str | None:
@@ -418,8 +430,7 @@ class StudyMixin:
             raise InvalidInput(
                 f"--at {iso(at)} is before the card's last review ({iso(datetime.fromtimestamp(row.last_review, UTC))})"
             )
-        course = self.course(card.course_id)
-        scheduler = self._scheduler(course)
+        scheduler, course = self._scheduler_for(card.course_id)
         before = self._memory(course, row)
         after = scheduler.review(before, grade, at)
         lapsed = grade == 1 and before.is_review

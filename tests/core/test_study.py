@@ -265,3 +265,14 @@ def test_optimizer_fits_parameters_that_predict_held_out_reviews_better() -> Non
     assert result.improved and len(result.parameters) == 21
     with pytest.raises(TooFewReviews, match="too few reviews"):
         fit(_simulate(10, seed=1))
+
+
+def test_memory_state_round_trips_through_its_dict() -> None:
+    from dataclasses import fields
+
+    from aksio.srs.scheduler import MemoryState, Scheduler
+
+    memory = Scheduler().review(Scheduler().new_state("card-1", T0), 3, T0)
+    data = memory.to_dict()
+    assert set(data) == {f.name for f in fields(MemoryState)}
+    assert MemoryState.from_dict(data) == memory

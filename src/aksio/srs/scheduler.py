@@ -11,7 +11,7 @@ import random
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,10 +55,18 @@ class MemoryState:
         return self.state == REVIEW
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["due"] = self.due.isoformat()
-        data["last_review"] = self.last_review.isoformat() if self.last_review else None
-        return data
+        # by hand: dataclasses.asdict deep-copies every field, a fifth of an answer's time
+        return {
+            "card_key": self.card_key,
+            "state": self.state,
+            "step": self.step,
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "due": self.due.isoformat(),
+            "last_review": self.last_review.isoformat() if self.last_review else None,
+            "reps": self.reps,
+            "lapses": self.lapses,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MemoryState:

@@ -188,3 +188,9 @@ def courses_with_new(db: Database, now: int, course_id: str | None) -> list[str]
 def new_limits(db: Database) -> dict[str, int]:
     """Each live course's daily new-card limit."""
     return {r[0]: r[1] for r in db.conn.execute("SELECT id, daily_new_limit FROM course WHERE deleted = 0")}
+
+
+def scheduling_options(db: Database, course_id: str) -> tuple[Any, ...]:
+    """What a course's scheduler depends on, to tell whether a cached one is still right."""
+    r = db.conn.execute("SELECT desired_retention, srs, hlc FROM course WHERE id = ?", (course_id,)).fetchone()
+    return tuple(r) if r else ()

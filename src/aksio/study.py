@@ -435,6 +435,7 @@ class StudyMixin:
         after = scheduler.review(before, grade, at)
         lapsed = grade == 1 and before.is_review
         became_leech = lapsed and after.lapses >= self.settings.study.leech_threshold and "leech" not in card.tags
+        new_row = self._state_row(row, after, at)
         siblings = [c for c in card_rows.card_ids_of_note(self.db, card.note_id) if c != card.id]
         sibling_rows = queue_rows.states(self.db, siblings)
         end = _ts(self.study_day(at).end)
@@ -449,7 +450,7 @@ class StudyMixin:
                     "device_id": self.db.device,
                 },
             )
-            queue_rows.write_state(w, self._state_row(row, after, at))
+            queue_rows.write_state(w, new_row)
             queue_rows.hide_until(w, siblings, end)
             undo: dict[str, Any] = {"leech": False, "suspended": False}
             if became_leech:
@@ -469,8 +470,12 @@ class StudyMixin:
                 ),
             )
             w.execute("DELETE FROM undo_log WHERE seq <= (SELECT max(seq) FROM undo_log) - ?", (_UNDO_DEPTH,))
+        if became_leech:
+            updated = self._card(card.id)  # tags and maybe suspension changed too
+        else:  # the answer changed only the state: no need to read the card back
+            updated = card.model_copy(update={"state": card_rows.card_state(new_row)})
         return AnswerResult(
-            review_id=review_id, card=self._card(card.id), rating=grade, reviewed_at=iso(at), became_leech=became_leech
+            review_id=review_id, card=updated, rating=grade, reviewed_at=iso(at), became_leech=became_leech
         )
 
     def _state_row(self, row: StateRow, memory: MemoryState, at: datetime) -> StateRow:

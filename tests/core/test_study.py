@@ -48,7 +48,8 @@ def test_states_equal_the_reference_fsrs_scheduler(app: Aksio, course: str, cloc
     at = T0
     for _ in range(12):
         rating = rng.choice([1, 2, 3, 3, 3, 4])
-        app.answer(card_id, rating, at=at)
+        answered = app.answer(card_id, rating, at=at).card
+        assert answered == app.card(card_id)  # what answer returns is what a fresh read gives
         ref_card, _ = reference.review_card(ref_card, fsrs.Rating(rating), at)
         state = app.card(card_id).state
         assert state.stability == pytest.approx(ref_card.stability, rel=1e-12)

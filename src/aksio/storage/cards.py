@@ -6,12 +6,15 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aksio.ids import new_id
 from aksio.models import Card, CardState, Source
 from aksio.notes import render_card
 from aksio.storage.db import Database, Writer
+
+if TYPE_CHECKING:
+    from aksio.storage.queue import StateRow
 
 QUEUE_NEW, QUEUE_LEARNING, QUEUE_REVIEW, QUEUE_SUSPENDED = 0, 1, 2, -1
 QUEUE_NAMES = {QUEUE_NEW: "new", QUEUE_LEARNING: "learning", QUEUE_REVIEW: "review", QUEUE_SUSPENDED: "suspended"}
@@ -40,7 +43,9 @@ def _card(row: sqlite3.Row) -> Card:
     source = None
     if row["source_document_id"] or row["source_quote"]:
         source = Source(document_id=row["source_document_id"], page=row["source_page"], quote=row["source_quote"])
-    queue = QUEUE_SUSPENDED if row["suspended"] else row["queue"]
+    state = _state(row["queue"], row["due"], row["stability"], row["difficulty"], memory, row["last_review"])
+    if row["suspended"]:
+        state.queue = QUEUE_NAMES[QUEUE_SUSPENDED]
     return Card(
         id=row["id"],
         note_id=row["note_id"],
@@ -59,17 +64,28 @@ def _card(row: sqlite3.Row) -> Card:
         origin=row["origin"],
         section_id=row["section_id"],
         source=source,
-        state=CardState(
-            queue=QUEUE_NAMES.get(queue, "new"),
-            due=_iso(row["due"]) if row["queue"] != QUEUE_NEW else None,
-            stability=row["stability"],
-            difficulty=row["difficulty"],
-            reps=int(memory.get("reps", 0)),
-            lapses=int(memory.get("lapses", 0)),
-            last_review=_iso(row["last_review"]),
-        ),
+        state=state,
         created_at=row["created_at"],
     )
+
+
+def _state(
+    queue: int, due: int, stability: float | None, difficulty: float | None, memory: dict[str, Any], last: int | None
+) -> CardState:
+    return CardState(
+        queue=QUEUE_NAMES.get(queue, "new"),
+        due=_iso(due) if queue != QUEUE_NEW else None,
+        stability=stability,
+        difficulty=difficulty,
+        reps=int(memory.get("reps", 0)),
+        lapses=int(memory.get("lapses", 0)),
+        last_review=_iso(last),
+    )
+
+
+def card_state(row: StateRow) -> CardState:
+    """What a card shows of a ``card_state`` row (as read back from the database)."""
+    return _state(row.queue, row.due, row.stability, row.difficulty, row.fsrs or {}, row.last_review)
 
 
 def get(db: Database, card_id: str) -> Card | None:

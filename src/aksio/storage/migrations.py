@@ -140,9 +140,8 @@ MIGRATIONS: list[str] = [
         duration_ms INTEGER NOT NULL DEFAULT 0,
         device_id TEXT NOT NULL,
         {SYNC_COLUMNS}
-    );
+    ) WITHOUT ROWID;  -- one b-tree keyed by the (time-ordered) id instead of a rowid table plus its key index
     CREATE INDEX review_card ON review (card_id, reviewed_at);
-    CREATE INDEX review_time ON review (reviewed_at);
 
     -- Local cache of each live card's FSRS memory state and queue position; rebuilt from the review log.
     -- Times are unix seconds so that the due queue is served by plain integer indexes.

@@ -189,7 +189,7 @@ class Aksio(StudyMixin):
     # -- documents --------------------------------------------------------------------------------
 
     def documents(self, course: str | None = None) -> list[Document]:
-        course_id = self.course(course).id if course else None
+        course_id = self.course_id(course) if course else None
         return document_rows.list_documents(self.db, course_id)
 
     def document(self, ref: str, course: str | None = None) -> DocumentDetail:
@@ -203,7 +203,7 @@ class Aksio(StudyMixin):
         return doc
 
     def _find_document(self, ref: str, course: str | None) -> Document:
-        course_id = self.course(course).id if course else None
+        course_id = self.course_id(course) if course else None
         found = document_rows.find(self.db, ref.strip(), course_id)
         described = [f"{d.title} in {d.course_name} ({d.id[-8:]})" for d in found]
         return one_of(found, ref, "document", described, "use the id or --course", listing="doc list")
@@ -290,7 +290,7 @@ class Aksio(StudyMixin):
         limit = limit or self.settings.search.limit
         if limit < 1:
             raise InvalidInput("--limit must be at least 1")
-        course_id = self.course(course).id if course else None
+        course_id = self.course_id(course) if course else None
         return search_index.search(self.db, query, course_id, limit)
 
 

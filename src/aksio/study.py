@@ -245,7 +245,7 @@ class StudyMixin:
         suspended: bool | None = None,
         limit: int | None = None,
     ) -> list[Card]:
-        course_id = self.course(course).id if course else None
+        course_id = self.course_id(course) if course else None
         due_before = _ts(self.study_day().end) if due else None
         return card_rows.list_cards(
             self.db,
@@ -386,7 +386,7 @@ class StudyMixin:
         ]
 
     def due(self, course: str | None = None) -> DueSummary:
-        course_id = self.course(course).id if course else None
+        course_id = self.course_id(course) if course else None
         now = self.now()
         day = self.study_day(now)
         raw = queue_rows.counts(self.db, _ts(now), _ts(day.end), course_id)

@@ -196,3 +196,19 @@ def test_a_word_in_too_many_chunks_is_ranked_within_the_newest_ones(
     monkeypatch.setattr(search, "RANK_CAP", 2)
     assert sorted(h.document_title for h in app.search("kernel")) == ["Week 3", "Week 4"]
     assert [h.document_title for h in app.search("kernel week 1")] == ["Week 1"]  # a rarer word narrows it
+
+
+def test_a_small_course_finds_its_hits_behind_a_big_one(app: Aksio, tmp_path: Path) -> None:
+    big = tmp_path / "big.md"
+    big.write_text(
+        "\n\n".join(f"# Part {i}\n\nkernel kernel kernel scheduling part {i}" for i in range(60)), encoding="utf-8"
+    )
+    app.import_paths([big], "OS")
+    app.add_course("Small")
+    small = tmp_path / "small.md"
+    small.write_text("# Aside\n\nA long aside that mentions the kernel only once among many other words here.\n")
+    app.import_paths([small], "Small")
+    assert all(h.course_name == "OS" for h in app.search("kernel", limit=10))  # the big course wins globally
+    (hit,) = app.search("kernel", course="Small")
+    assert hit.course_name == "Small" and hit.section_title == "Aside"
+    assert len(app.search("kernel", course="OS", limit=10)) == 10

@@ -94,7 +94,6 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE chunk_fts USING fts5 (
         body, scope, tokenize = "porter unicode61 remove_diacritics 2 separators '\ue000'"
     );
-    INSERT INTO chunk_fts (chunk_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
     """,
     # 2: notes, cards, the append-only review log, and the local scheduling cache
     f"""

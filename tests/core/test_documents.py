@@ -212,3 +212,16 @@ def test_a_small_course_finds_its_hits_behind_a_big_one(app: Aksio, tmp_path: Pa
     (hit,) = app.search("kernel", course="Small")
     assert hit.course_name == "Small" and hit.section_title == "Aside"
     assert len(app.search("kernel", course="OS", limit=10)) == 10
+
+
+def test_snippets_show_the_passage_with_the_query_words() -> None:
+    from aksio.storage.search import snippet
+
+    text = " ".join(["filler"] * 30) + " The scheduler picks processes by priority. " + " ".join(["tail"] * 30)
+    result = snippet(text, ["process", "scheduling"])
+    shown = result["snippet"]
+    assert isinstance(shown, str) and shown.startswith("…") and shown.endswith("…")
+    assert [shown[a:b] for a, b in result["highlights"]] == ["scheduler", "processes"]  # type: ignore[attr-defined]
+    cjk = snippet("操作系统：死锁的四个必要条件。死", ["死锁"])
+    assert [cjk["snippet"][a:b] for a, b in cjk["highlights"]] == ["死锁"]  # type: ignore[index, attr-defined]
+    assert snippet("", ["x"]) == {"snippet": "", "highlights": []}

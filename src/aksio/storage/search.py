@@ -19,7 +19,6 @@ _CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-
 _CJK_CHAR = re.compile(f"([{_CJK}])")
 _BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?=[{_CJK}])")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_OPEN, _CLOSE = "\x02", "\x03"
 RANK_CAP = 300
 
 
@@ -50,9 +49,10 @@ def search(db: Database, query: str, course_id: str | None, limit: int) -> list[
     terms = match_terms(query)
     if not terms:
         return []
-    hits = _run(db, " ".join(terms), course_id, limit)
+    words = _WORD.findall(query.replace(SEP, " "))
+    hits = _run(db, " ".join(terms), words, course_id, limit)
     if not hits and len(terms) > 1:
-        hits = _run(db, " OR ".join(terms), course_id, limit)
+        hits = _run(db, " OR ".join(terms), words, course_id, limit)
     return hits
 
 
@@ -93,7 +93,7 @@ def _in_course(db: Database, ranked: list[tuple[int, float]], course_id: str) ->
     return [pair for pair in ranked if pair[0] in keep]
 
 
-def _run(db: Database, terms: str, course_id: str | None, limit: int) -> list[SearchHit]:
+def _run(db: Database, terms: str, words: list[str], course_id: str | None, limit: int) -> list[SearchHit]:
     match = f"body : ({terms})"
     ranked: list[tuple[int, float]] | None = None
     if course_id:
@@ -112,20 +112,10 @@ def _run(db: Database, terms: str, course_id: str | None, limit: int) -> list[Se
         return []
     score = {r[0]: r[1] for r in ranked}
     marks = ",".join("?" * len(ranked))
-    # a snippet is counted in tokens, and a CJK character is a token: give CJK queries a longer window
-    tokens = 40 if _CJK_CHAR.search(terms) else 16
     ids = list(score)
-    # two plain queries: joined to the chunk tables, the planner may walk every match instead of these ids
-    snippets = dict(
-        db.conn.execute(
-            f"SELECT rowid, snippet(chunk_fts, 0, '{_OPEN}', '{_CLOSE}', '…', {tokens}) FROM chunk_fts "
-            f"WHERE chunk_fts MATCH ? AND rowid IN ({marks})",
-            [match, *ids],
-        ).fetchall()
-    )
     rows = db.query(
         f"""
-        SELECT k.rid, k.id AS chunk_id, k.page, k.section_id, s.title AS section_title,
+        SELECT k.rid, k.id AS chunk_id, k.page, k.section_id, k.text, s.title AS section_title,
                d.id AS document_id, d.title AS document_title, c.id AS course_id, c.name AS course_name
         FROM chunk k
         JOIN document d ON d.id = k.document_id
@@ -145,27 +135,87 @@ def _run(db: Database, terms: str, course_id: str | None, limit: int) -> list[Se
             section_id=r["section_id"],
             section_title=r["section_title"],
             page=r["page"],
-            **_snippet(snippets.get(r["rid"], "")),
+            **snippet(r["text"], words),
             score=round(-score[r["rid"]], 4),
         )
         for r in sorted(rows, key=lambda r: score[r["rid"]])
     ]
 
 
-def _snippet(raw: str) -> dict[str, object]:
-    """Plain snippet text plus the [start, end) character spans of the matched terms."""
-    raw = " ".join(raw.replace(SEP, "").split())
-    raw = raw.replace(_CLOSE + _OPEN, "")  # adjacent highlighted CJK characters form one highlight
-    text: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    start = 0
-    for ch in raw:
-        if ch == _OPEN:
-            start = pos
-        elif ch == _CLOSE:
-            spans.append((start, pos))
+_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "edly", "ed", "ly", "ment", "es", "s", "e")
+SNIPPET_TOKENS = 16
+SNIPPET_TOKENS_CJK = 40
+
+
+def _stem(word: str) -> str:
+    """A light English stem, enough to highlight what FTS5's porter stemmer matched (highlights are cosmetic:
+    which chunks match is FTS5's decision). Two rounds: replacement -> replace -> replac."""
+    for _ in range(2):
+        if word.endswith("ss"):  # process, processes -> process
+            return word[:-2] if word.endswith("sses") else word
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
         else:
-            text.append(ch)
-            pos += 1
-    return {"snippet": "".join(text), "highlights": spans}
+            return word
+    return word
+
+
+def snippet(text: str, words: list[str]) -> dict[str, object]:
+    """The passage of ``text`` (a window of tokens) holding the most query words, with their character spans.
+
+    Done here rather than with FTS5's snippet(), which re-tokenizes every row with the porter stemmer and
+    cost more than the ranking itself for common words.
+    """
+    tokens = [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    if not tokens:
+        return {"snippet": "", "highlights": []}
+    plain = {_stem(w.lower()) for w in words if not _CJK_CHAR.search(w)}
+    prefixes = {p[:3] for p in plain}
+    phrases = [w for w in words if _CJK_CHAR.search(w)]
+    hit: list[str | None] = [None] * len(tokens)  # the query word a token belongs to
+    for i, (_, _, tok) in enumerate(tokens):
+        if tok[:3] in prefixes:
+            stem = tok if tok in plain else _stem(tok)
+            if stem in plain:
+                hit[i] = stem
+    for phrase in phrases:
+        size = len(phrase)
+        for i in range(len(tokens) - size + 1):
+            if tokens[i][2] == phrase[0] and "".join(t[2] for t in tokens[i : i + size]) == phrase:
+                hit[i : i + size] = [phrase] * size
+    # the window of `width` tokens holding the most distinct query words (the first such), by sliding counts
+    width = SNIPPET_TOKENS_CJK if phrases else SNIPPET_TOKENS
+    counts: dict[str, int] = {}
+
+    def add(key: str | None, delta: int) -> None:
+        if key is not None:
+            counts[key] = counts.get(key, 0) + delta
+            if not counts[key]:
+                del counts[key]
+
+    for key in hit[:width]:
+        add(key, 1)
+    best, best_score = 0, len(counts)
+    for i in range(1, max(len(tokens) - width, 0) + 1):
+        add(hit[i - 1], -1)
+        add(hit[i + width - 1], 1)
+        if len(counts) > best_score:
+            best, best_score = i, len(counts)
+    end = min(best + width, len(tokens))
+    lead = "…" if best > 0 else ""
+    start_char, end_char = tokens[best][0], tokens[end - 1][1]
+    body = text[start_char:end_char].replace("\n", " ").replace(SEP, " ")
+    spans: list[tuple[int, int]] = []
+    for i in range(best, end):
+        if hit[i] is None:
+            continue
+        a = tokens[i][0] - start_char + len(lead)
+        b = tokens[i][1] - start_char + len(lead)
+        if spans and spans[-1][1] == a and hit[i] == hit[i - 1]:  # one CJK word, one highlight
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return {"snippet": lead + body + ("…" if end < len(tokens) else ""), "highlights": spans}

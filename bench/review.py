@@ -62,7 +62,7 @@ def new_anki(path: Path) -> Collection:
     return col
 
 
-def anki_add(col: Collection, deck: str, n: int, prefix: str) -> list[int]:
+def anki_requests(col: Collection, deck: str, n: int, prefix: str) -> list[AddNoteRequest]:
     deck_id = col.decks.id(deck)
     assert deck_id is not None
     model = col.models.by_name("Basic")
@@ -73,7 +73,11 @@ def anki_add(col: Collection, deck: str, n: int, prefix: str) -> list[int]:
         note["Front"] = f"{prefix} question {i}"
         note["Back"] = f"answer {i}"
         requests.append(AddNoteRequest(note=note, deck_id=deck_id))
-    col.add_notes(requests)
+    return requests
+
+
+def anki_add(col: Collection, deck: str, n: int, prefix: str) -> list[int]:
+    col.add_notes(anki_requests(col, deck, n, prefix))
     return list(col.find_cards(f'"deck:{deck}"', order="c.id"))
 
 
@@ -88,18 +92,8 @@ def bulk_add(workdir: Path, n: int = 10_000, repeat: int = 3) -> dict[str, Any]:
             app.import_cards(csv, "Bulk")
             ours.append(time.perf_counter() - t)
         col = new_anki(workdir / f"bulk-{k}.anki2")
-        model = col.models.by_name("Basic")
-        assert model is not None
-        deck_id = col.decks.id("Bulk")
-        assert deck_id is not None
         t = time.perf_counter()
-        requests = []
-        for i in range(n):
-            note = col.new_note(model)
-            note["Front"] = f"bulk question {i}"
-            note["Back"] = f"answer {i}"
-            requests.append(AddNoteRequest(note=note, deck_id=deck_id))
-        col.add_notes(requests)
+        col.add_notes(anki_requests(col, "Bulk", n, "bulk"))
         theirs.append(time.perf_counter() - t)
         col.close()
     return {

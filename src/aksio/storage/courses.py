@@ -17,6 +17,15 @@ FROM course c
 """
 
 
+# how a course the user names is found: its id, its name or code (any case), or a short id (the id's end)
+_REF_CONDITIONS = [
+    " WHERE c.deleted = 0 AND c.id = ?",
+    " WHERE c.deleted = 0 AND c.name = ? COLLATE NOCASE",
+    " WHERE c.deleted = 0 AND c.code = ? COLLATE NOCASE",
+    " WHERE c.deleted = 0 AND c.id LIKE '%' || ?",
+]
+
+
 def _course(row: sqlite3.Row) -> Course:
     data: dict[str, Any] = dict(row)
     data["tags"] = json.loads(data["tags"])
@@ -37,13 +46,7 @@ def get(db: Database, course_id: str) -> Course | None:
 
 def find(db: Database, ref: str) -> list[Course]:
     """Courses matching ``ref``: exact id, then name or code (case-insensitive), then a short id (an id's end)."""
-    conditions = [
-        " WHERE c.deleted = 0 AND c.id = ?",
-        " WHERE c.deleted = 0 AND c.name = ? COLLATE NOCASE",
-        " WHERE c.deleted = 0 AND c.code = ? COLLATE NOCASE",
-        " WHERE c.deleted = 0 AND c.id LIKE '%' || ?",
-    ]
-    return [_course(r) for r in db.first_match(_SELECT, conditions, ref)]
+    return [_course(r) for r in db.first_match(_SELECT, _REF_CONDITIONS, ref)]
 
 
 def name_taken(db: Database, name: str, except_id: str | None = None) -> bool:
@@ -75,10 +78,4 @@ def tombstone(w: Writer, course_id: str) -> list[str]:
 
 def find_ids(db: Database, ref: str) -> list[str]:
     """Ids of the courses ``ref`` names (the same rules as ``find``), without the counts ``find`` computes."""
-    conditions = [
-        " WHERE deleted = 0 AND id = ?",
-        " WHERE deleted = 0 AND name = ? COLLATE NOCASE",
-        " WHERE deleted = 0 AND code = ? COLLATE NOCASE",
-        " WHERE deleted = 0 AND id LIKE '%' || ?",
-    ]
-    return [r[0] for r in db.first_match("SELECT id FROM course", conditions, ref)]
+    return [r[0] for r in db.first_match("SELECT c.id FROM course c", _REF_CONDITIONS, ref)]

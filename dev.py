@@ -52,7 +52,10 @@ def main(argv: list[str]) -> int:
         return 0 if what in ("help", "-h", "--help") else 2
     ensure_venv()
     if what == "demo":
-        return run([str(BIN / "aksio"), "demo", *rest])
+        code = run([str(BIN / "aksio"), "demo", *rest])
+        if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):
+            print(f"(the aksio command is in {BIN}: activate it first with `. {VENV.name}/bin/activate`)")
+        return code
     if what == "check":
         paths = [p for p in ("src", "tests", "bench", "dev.py") if (ROOT / p).exists()]
         run([str(BIN / "ruff"), "check", *paths])

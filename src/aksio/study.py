@@ -171,11 +171,8 @@ class StudyMixin:
         return cache[key]
 
     def _memory(self, course: Course, row: StateRow) -> MemoryState:
-        from aksio.srs.scheduler import MemoryState
-
-        if row.fsrs is None:
-            return self._scheduler(course).new_state(row.card_id, self.now())
-        return MemoryState.from_dict(row.fsrs)
+        """The card's FSRS state; a new card gets a fresh one."""
+        return self._memory_or_none(row) or self._scheduler(course).new_state(row.card_id, self.now())
 
     @staticmethod
     def _queue_of(memory: MemoryState | None) -> int:

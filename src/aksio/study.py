@@ -466,7 +466,9 @@ class StudyMixin:
                     json.dumps([[s.card_id, s.hidden_until] for s in sibling_rows]),
                 ),
             )
-            w.execute("DELETE FROM undo_log WHERE seq <= (SELECT max(seq) FROM undo_log) - ?", (_UNDO_DEPTH,))
+            seq = w.execute("SELECT last_insert_rowid()").fetchone()[0]
+            if seq % _UNDO_DEPTH == 0:  # trim now and then, not on every answer: one page less per commit
+                w.execute("DELETE FROM undo_log WHERE seq <= ?", (seq - _UNDO_DEPTH,))
         if became_leech:
             updated = self._card(card.id)  # tags and maybe suspension changed too
         else:  # the answer changed only the state: no need to read the card back

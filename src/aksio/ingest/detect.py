@@ -83,14 +83,35 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str | None]:
     else:
         _refuse_control(path, text)
         return text, None
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None or best.chaos > 0.2:
+    found = _detect(data)
+    if found is None or found[1] > 0.2:
         raise ImportFailed(
             str(path), "not UTF-8 and its encoding could not be detected; save it as UTF-8 and import again"
         )
-    return _decode(path, data, best.encoding), f"decoded as {best.encoding}"
+    return _decode(path, data, found[0]), f"decoded as {found[0]}"
+
+
+# charset_normalizer lists candidates it cannot tell apart in its own order, which puts cp1250 before cp1252
+# and cp949 before gb18030: French notes came out with "trčs" for "très", short Chinese ones as Hangul.
+# Among the candidates it rates (nearly) as good as its best, take the most widely used encoding.
+_PREFERRED = ("cp1252", "gb18030", "cp932", "cp1251", "big5", "cp949")
+_CLOSE_CHAOS = 0.02
+
+
+def _detect(data: bytes) -> tuple[str, float] | None:
+    """``(encoding, chaos)`` of the likeliest encoding of ``data``, or None."""
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data)
+    best = results.best()
+    if best is None or best.encoding is None:
+        return None
+    close = [m for m in results if m.chaos <= best.chaos + _CLOSE_CHAOS]
+    for preferred in _PREFERRED:
+        for match in close:
+            if preferred == match.encoding or preferred in match.could_be_from_charset:
+                return preferred, match.chaos
+    return best.encoding, best.chaos
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> str:

@@ -21,7 +21,9 @@ PAGE_CHARS = 3000
 def parse_markdown(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocument:
     from markdown_it import MarkdownIt
 
-    lines = text.splitlines()
+    # line numbers must be markdown-it's: str.splitlines() also breaks at \f, \v, \x85, \u2028...
+    text = re.sub(r"\r\n?", "\n", text)
+    lines = text.split("\n")
     tokens = MarkdownIt("commonmark").parse(text)
     headings: dict[int, tuple[int, int, str]] = {}  # first line -> (level, last line, title)
     for i, token in enumerate(tokens):
@@ -40,12 +42,14 @@ def parse_markdown(path: Path, text: str, mime: str, chunk_chars: int) -> Parsed
             n = end
             continue
         line = lines[n]
-        if not line.strip() or "\f" in line:
-            _flush_para(items, para)
-            if "\f" in line:
+        for k, piece in enumerate(line.split("\f")):
+            if k:  # a form feed starts a new page, even in the middle of a line
+                _flush_para(items, para)
                 items.append(("\f", None))
-        else:
-            para.append(line)
+            if piece.strip():
+                para.append(piece)
+        if not line.strip():
+            _flush_para(items, para)
         n += 1
     _flush_para(items, para)
     return _build(path, items, "markdown", mime, chunk_chars)
@@ -107,6 +111,8 @@ def parse_html(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocu
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "svg", "head"]):
         tag.decompose()
+    for br in soup("br"):  # a line break separates words: "one<br>two" is not "onetwo"
+        br.replace_with("\n")
     items: list[tuple[str, int | None]] = []
     current: Tag | None = None
     buf: list[str] = []

@@ -287,7 +287,7 @@ class Aksio(StudyMixin):
     def search(self, query: str, course: str | None = None, limit: int | None = None) -> list[SearchHit]:
         if not query.strip():
             raise InvalidInput("nothing to search for")
-        limit = limit or self.settings.search.limit
+        limit = self.settings.search.limit if limit is None else limit
         if limit < 1:
             raise InvalidInput("--limit must be at least 1")
         course_id = self.course_id(course) if course else None

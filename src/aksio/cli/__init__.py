@@ -15,9 +15,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         fail("interrupted", code=130)
     except Exception as exc:
+        import sqlite3
+
         from aksio.errors import AksioError
 
         if isinstance(exc, AksioError):
             fail(str(exc), code=exc.exit_code)
+        if isinstance(exc, sqlite3.DatabaseError):  # damage found past the checks made when opening
+            fail(f"the database is corrupt ({exc}); run `aksio doctor` and restore it from a backup", code=1)
         raise
     sys.exit(0)

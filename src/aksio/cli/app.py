@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from aksio.cli.output import console, err_console, print_json, short
+from aksio.cli.output import console, err_console, print_json, printable, short
 
 if TYPE_CHECKING:
     from aksio.service import Aksio
@@ -269,7 +269,8 @@ def import_(
             )
     # failures go to stderr in both modes, one line each, so a script sees them without parsing the JSON
     for failed in report.failed:
-        err_console().print(f"[red]error[/]: {escape(failed.path)}: {escape(failed.reason)}", soft_wrap=True)
+        line = escape(printable(f"{failed.path}: {failed.reason}"))
+        err_console().print(f"[red]error[/]: {line}", soft_wrap=True)
     if report.failed and not report.imported:
         raise typer.Exit(1)
 

@@ -32,9 +32,14 @@ def err_console() -> Console:
     return _err
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (a newline in a file name...) shown escaped, so one error stays one line."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``error: message`` on one line to stderr and exit."""
-    text = " ".join(message.split())
+    text = " ".join(printable(message).split())
     sys.stderr.write(f"error: {text}\n")
     sys.stderr.flush()
     raise SystemExit(code)

@@ -18,7 +18,9 @@ class ImportBar:
     """Feeds a rich progress bar from import events; shows it on stderr after ``_DELAY_S``, never for --json."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled
+        import sys
+
+        self.enabled = enabled and sys.stderr.isatty()  # a bar in a log file or a pipe is noise
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._timer: threading.Timer | None = None
@@ -29,7 +31,8 @@ class ImportBar:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        if self._progress is not None:
+        # stop() prints a newline even for a bar that never showed: only stop one that started
+        if self._progress is not None and self._progress.live.is_started:
             self._progress.stop()
 
     def update(self, event: ImportProgress) -> None:

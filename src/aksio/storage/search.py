@@ -17,25 +17,27 @@ from aksio.storage.db import Database
 SEP = "\ue000"
 _CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_CHAR = re.compile(f"([{_CJK}])")
-_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?=[{_CJK}])")
+_AROUND_CJK = re.compile(f"(?<=[{_CJK}])|(?=[{_CJK}])")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
 RANK_CAP = 300
 
 
 def index_text(text: str) -> str:
-    """The form of a chunk's text that goes into the FTS index."""
+    """The form of a chunk's text that goes into the FTS index: every CJK character its own token, also next
+    to Latin letters or digits ("CPU调度" -> CPU, 调, 度)."""
     if not _CJK_CHAR.search(text):
         return text
-    return _BETWEEN_CJK.sub(SEP, text.replace(SEP, " "))
+    return _AROUND_CJK.sub(SEP, text.replace(SEP, " "))
 
 
 def match_terms(query: str) -> list[str]:
-    """User text to FTS5 phrase strings. Every token is quoted, so no character of the query is syntax."""
+    """User text to FTS5 phrase strings. Every token is quoted, so no character of the query is syntax.
+    A word mixing scripts becomes one phrase of its pieces, which the index holds as adjacent tokens."""
     terms: list[str] = []
     for word in _WORD.findall(query.replace(SEP, " ")):
-        if _CJK_CHAR.search(word):
-            word = _BETWEEN_CJK.sub(" ", word)
-        terms.append('"' + word.replace('"', '""') + '"')
+        pieces = _TOKEN.findall(word)
+        terms.append('"' + " ".join(pieces).replace('"', '""') + '"')
     return terms
 
 
@@ -142,7 +144,6 @@ def _run(db: Database, terms: str, words: list[str], course_id: str | None, limi
     ]
 
 
-_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "edly", "ed", "ly", "ment", "es", "s", "e")
 SNIPPET_TOKENS = 16
 SNIPPET_TOKENS_CJK = 40
@@ -174,18 +175,18 @@ def snippet(text: str, words: list[str]) -> dict[str, object]:
         return {"snippet": "", "highlights": []}
     plain = {_stem(w.lower()) for w in words if not _CJK_CHAR.search(w)}
     prefixes = {p[:3] for p in plain}
-    phrases = [w for w in words if _CJK_CHAR.search(w)]
+    phrases = [_TOKEN.findall(w.lower()) for w in words if _CJK_CHAR.search(w)]
     hit: list[str | None] = [None] * len(tokens)  # the query word a token belongs to
     for i, (_, _, tok) in enumerate(tokens):
         if tok[:3] in prefixes:
             stem = tok if tok in plain else _stem(tok)
             if stem in plain:
                 hit[i] = stem
-    for phrase in phrases:
-        size = len(phrase)
+    for pieces in phrases:
+        size, key = len(pieces), "".join(pieces)
         for i in range(len(tokens) - size + 1):
-            if tokens[i][2] == phrase[0] and "".join(t[2] for t in tokens[i : i + size]) == phrase:
-                hit[i : i + size] = [phrase] * size
+            if tokens[i][2] == pieces[0] and [t[2] for t in tokens[i : i + size]] == pieces:
+                hit[i : i + size] = [key] * size
     # the window of `width` tokens holding the most distinct query words (the first such), by sliding counts
     width = SNIPPET_TOKENS_CJK if phrases else SNIPPET_TOKENS
     counts: dict[str, int] = {}
@@ -196,8 +197,8 @@ def snippet(text: str, words: list[str]) -> dict[str, object]:
             if not counts[key]:
                 del counts[key]
 
-    for key in hit[:width]:
-        add(key, 1)
+    for first in hit[:width]:
+        add(first, 1)
     best, best_score = 0, len(counts)
     for i in range(1, max(len(tokens) - width, 0) + 1):
         add(hit[i - 1], -1)

@@ -1,0 +1,69 @@
+"""Shared fixtures: a data dir, an open facade at a fixed instant, the CLI run in-process, and test documents."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from aksio.clock import FixedClock
+from aksio.service import Aksio
+from tests.docmaker import Docs
+
+NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """The data dir (AKSIO_HOME) of one test; created by the first ``Aksio.open``."""
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def aksio(home: Path) -> Iterator[Aksio]:
+    """The facade, opened on ``home`` with a clock fixed at ``NOW``."""
+    opened = Aksio.open(home, FixedClock(NOW), tz=UTC)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def cli(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """``cli("course", "add", "OS")`` runs ``aksio course add OS`` in-process: returns (exit code, stdout, stderr).
+
+    AKSIO_HOME is ``home``, stdin is not a terminal (``stdin=`` gives its text), and the clock is fixed at ``NOW``.
+    Any exception other than ``SystemExit`` escapes, as it would reach the user as a traceback.
+    """
+    from aksio.cli import main, output
+
+    monkeypatch.setenv("AKSIO_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "120")
+    for name in ("AKSIO_CONFIG", "AKSIO_SEARCH__LIMIT", "AKSIO_INGEST__CHUNK_CHARS", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("aksio.service.SystemClock", lambda: FixedClock(NOW))
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        output._console = output._err = None  # the consoles bind to the streams capsys swaps in
+        capsys.readouterr()
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        else:
+            code = 0
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Docs:
+    """Makes test documents in ``tmp_path/in``: ``docs("l.pdf", docmaker.outline_pdf)``."""
+    return Docs(tmp_path / "in")

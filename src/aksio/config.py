@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
@@ -40,6 +40,23 @@ class StudySettings(BaseModel):
     leech_suspend: bool = Field(False, description="suspend a card when it becomes a leech")
 
 
+class LLMSettings(BaseModel):
+    provider: Literal["offline", "ollama", "openai"] = Field(
+        "offline", description="offline (no model), ollama, or openai (any OpenAI-compatible server)"
+    )
+    model: str = Field("", description="model name, e.g. llama3.1:8b or gpt-4o-mini (offline ignores it)")
+    base_url: str = Field("", description="server URL; empty = http://127.0.0.1:11434 (ollama) or api.openai.com")
+    api_key_env: str = Field(
+        "AKSIO_LLM_API_KEY", description="name of the environment variable holding the API key (the key is not stored)"
+    )
+    api_key: str = Field("", description="the API key itself; only if you ask for it to be stored in this file")
+    timeout: float = Field(120.0, gt=0, le=3600, description="seconds to wait for one answer")
+    concurrency: int = Field(2, ge=1, le=64, description="model calls in flight at once")
+    max_retries: int = Field(3, ge=0, le=10, description="retries on timeouts, 429 and 503, with backoff")
+    num_ctx: int = Field(8192, ge=512, le=1048576, description="context window asked of Ollama (options.num_ctx)")
+    keep_alive: str = Field("10m", description="how long Ollama keeps the model loaded after a call")
+
+
 class Settings(BaseSettings):
     """Every setting, with its default. Nested keys are written ``section.key`` on the command line."""
 
@@ -49,6 +66,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     study: StudySettings = Field(default_factory=StudySettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @classmethod
     def settings_customise_sources(

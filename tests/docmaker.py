@@ -298,13 +298,17 @@ EPUB_CHAPTERS = [
 ]
 
 
-def epub(path: Path) -> Path:
-    """A minimal EPUB 3 (with an EPUB 2 NCX too) titled "Storage Systems": two chapters, in ``EPUB_CHAPTERS``."""
+def epub(path: Path, *, ncx: bool = True) -> Path:
+    """A minimal EPUB 3 titled "Storage Systems": two chapters, in ``EPUB_CHAPTERS``, listed in its navigation
+    document and, unless ``ncx`` is false, in an EPUB 2 NCX too."""
     names = [f"ch{i}.xhtml" for i in range(1, len(EPUB_CHAPTERS) + 1)]
     manifest = "".join(
         f'<item id="ch{i}" href="{n}" media-type="application/xhtml+xml"/>' for i, n in enumerate(names, 1)
     )
     spine = "".join(f'<itemref idref="ch{i}"/>' for i in range(1, len(names) + 1))
+    spine_toc = ' toc="ncx"' if ncx else ""  # the NCX is named in the spine
+    if ncx:
+        manifest += '<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>'
     nav_items = "".join(f'<li><a href="{n}">{t}</a></li>' for n, (t, _) in zip(names, EPUB_CHAPTERS, strict=True))
     ncx_points = "".join(
         f'<navPoint id="p{i}" playOrder="{i}"><navLabel><text>{t}</text></navLabel><content src="{n}"/></navPoint>'
@@ -326,8 +330,7 @@ def epub(path: Path) -> Path:
             '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">aksio-test</dc:identifier>'
             "<dc:title>Storage Systems</dc:title><dc:language>en</dc:language></metadata>"
             '<manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
-            f'<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>{manifest}</manifest>'
-            f'<spine toc="ncx">{spine}</spine></package>',
+            f"{manifest}</manifest><spine{spine_toc}>{spine}</spine></package>",
         )
         z.writestr(
             "OEBPS/nav.xhtml",
@@ -335,12 +338,13 @@ def epub(path: Path) -> Path:
             '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head>'
             f'<title>Contents</title></head><body><nav epub:type="toc"><ol>{nav_items}</ol></nav></body></html>',
         )
-        z.writestr(
-            "OEBPS/toc.ncx",
-            '<?xml version="1.0"?><ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">'
-            '<head><meta name="dtb:uid" content="aksio-test"/></head><docTitle><text>Storage Systems</text>'
-            f"</docTitle><navMap>{ncx_points}</navMap></ncx>",
-        )
+        if ncx:
+            z.writestr(
+                "OEBPS/toc.ncx",
+                '<?xml version="1.0"?><ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">'
+                '<head><meta name="dtb:uid" content="aksio-test"/></head><docTitle><text>Storage Systems</text>'
+                f"</docTitle><navMap>{ncx_points}</navMap></ncx>",
+            )
         for name, (title, text) in zip(names, EPUB_CHAPTERS, strict=True):
             z.writestr(
                 f"OEBPS/{name}",

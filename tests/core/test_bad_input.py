@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from aksio.service import Aksio
 from tests import docmaker
 from tests.docmaker import Docs
 
@@ -131,6 +132,20 @@ def test_missing_path_folder_without_documents_and_unknown_course(
     assert "Traceback" not in err
     assert row_counts(home) == before
     assert blobs(home) == []
+
+
+def test_an_unreadable_file_is_refused_as_permission_denied(aksio: Aksio, docs: Docs) -> None:
+    # Through the facade: the command line refuses an unreadable argument itself, before any import.
+    aksio.add_course("OS")
+    path = docs("private.pdf", docmaker.outline_pdf)
+    path.chmod(0)
+    try:
+        with path.open("rb"):  # root reads anything: nothing to test then
+            pytest.skip("running as root: permissions do not stop reading")
+    except PermissionError:
+        pass
+    report = aksio.import_paths([path], "OS")
+    assert report.imported == [] and [(f.path, f.reason) for f in report.failed] == [(str(path), "permission denied")]
 
 
 def test_a_folder_of_bad_files_reports_each_on_its_own_line(cli: Cli, course: str, docs: Docs, home: Path) -> None:

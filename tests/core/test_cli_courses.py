@@ -91,6 +91,12 @@ def test_a_course_is_found_by_name_code_short_id_or_full_id(cli: Cli) -> None:
     _one_line_error(cli("course", "show", "Operating"), "no course 'Operating'")  # no partial names
 
 
+def test_a_name_wins_over_another_courses_code(cli: Cli) -> None:
+    _json(cli, "course", "add", "Algebra", "--code", "MATH")
+    math = _json(cli, "course", "add", "Math", "--code", "M2")
+    assert _json(cli, "course", "show", "math")["course"]["id"] == math["id"]
+
+
 def test_a_shared_code_is_ambiguous_and_asks_for_the_id(cli: Cli) -> None:
     _json(cli, "course", "add", "Geometry", "--code", "GEO")
     _json(cli, "course", "add", "Topology", "--code", "geo")
@@ -135,6 +141,8 @@ def test_edit_changes_fields_and_keeps_the_rest(cli: Cli) -> None:
         (("course", "add", "x" * 201), "too long"),
         (("course", "edit", "Physics", "--name", "P"), "no course 'Physics'"),
         (("course", "rm", "Physics", "--yes"), "no course 'Physics'"),
+        (("course", "edit", "Algebra", "--max-interval", "0"), "maximum_interval"),
+        (("course", "edit", "Algebra", "--learning-steps", "1,x"), "--learning-steps"),
     ],
 )
 def test_bad_course_input_is_one_line_and_changes_nothing(cli: Cli, args: tuple[str, ...], message: str) -> None:
@@ -242,6 +250,12 @@ def test_config_set_refuses_a_bad_key_or_value_in_one_line(
     before = (home / "config.toml").read_bytes()
     _one_line_error(cli("config", "set", key, value), message)
     assert (home / "config.toml").read_bytes() == before
+
+
+def test_the_environment_overrides_the_file(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("config", "set", "search.limit", "25")
+    monkeypatch.setenv("AKSIO_SEARCH__LIMIT", "7")
+    assert _json(cli, "config", "show")["settings"]["search"]["limit"] == 7
 
 
 def test_a_setting_from_the_file_is_used_and_a_broken_file_is_one_line(cli: Cli, home: Path, docs: Docs) -> None:

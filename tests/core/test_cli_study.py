@@ -4,37 +4,34 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.core.cli_runner import Run, make_runner
+if TYPE_CHECKING:
+    from tests.conftest import Cli
 
 
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    return make_runner(tmp_path / "home", monkeypatch, capsys)
-
-
-def _ids(run: Run, *args: str) -> list[str]:
-    code, out, _ = run("card", "list", "--json", *args)
+def _ids(cli: Cli, *args: str) -> list[str]:
+    code, out, _ = cli("card", "list", "--json", *args)
     assert code == 0
     return [c["id"] for c in json.loads(out)["cards"]]
 
 
-def test_add_answer_undo_and_due_from_a_script(run: Run) -> None:
-    assert run("course", "add", "Geo")[0] == 0
-    code, out, _ = run("card", "add", "-c", "Geo", "-f", "Capital of Peru?", "-b", "Lima", "--json")
+def test_add_answer_undo_and_due_from_a_script(cli: Cli) -> None:
+    assert cli("course", "add", "Geo")[0] == 0
+    code, out, _ = cli("card", "add", "-c", "Geo", "-f", "Capital of Peru?", "-b", "Lima", "--json")
     card = json.loads(out)["cards"][0]
     assert code == 0 and card["state"]["queue"] == "new"
-    code, out, _ = run("due", "--json")
+    code, out, _ = cli("due", "--json")
     due = json.loads(out)
     assert due["counts"] == {"learning": 0, "review": 0, "new": 1} and due["next_card"]["id"] == card["id"]
-    code, out, _ = run("answer", card["id"][-8:], "good", "--json")
+    code, out, _ = cli("answer", card["id"][-8:], "good", "--json")
     answered = json.loads(out)
     assert code == 0 and answered["rating"] == 3 and answered["card"]["state"]["queue"] == "learning"
-    code, out, _ = run("undo", "--json")
+    code, out, _ = cli("undo", "--json")
     assert code == 0 and json.loads(out)["card"]["state"]["queue"] == "new"
-    code, _, err = run("undo")
+    code, _, err = cli("undo")
     assert code == 1 and err == "error: nothing to undo\n"
 
 
@@ -48,62 +45,62 @@ def test_add_answer_undo_and_due_from_a_script(run: Run) -> None:
         (("course", "edit", "Geo", "--retention", "1.5"), "desired retention"),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(run: Run, args: tuple[str, ...], message: str) -> None:
-    run("course", "add", "Geo")
-    code, _, err = run(*args)
+def test_bad_input_is_one_line_and_non_zero(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    cli("course", "add", "Geo")
+    code, _, err = cli(*args)
     assert code == 1
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
     assert "Traceback" not in err
 
 
-def test_bad_rating_and_past_time_are_refused(run: Run) -> None:
-    run("course", "add", "Geo")
-    run("card", "add", "-c", "Geo", "-f", "q", "-b", "a")
-    card = _ids(run)[0]
-    code, _, err = run("answer", card, "superb")
+def test_bad_rating_and_past_time_are_refused(cli: Cli) -> None:
+    cli("course", "add", "Geo")
+    cli("card", "add", "-c", "Geo", "-f", "q", "-b", "a")
+    card = _ids(cli)[0]
+    code, _, err = cli("answer", card, "superb")
     assert code == 1 and "rating 'superb'" in err
-    assert run("answer", card, "3", "--at", "2030-01-01T10:00:00Z")[0] == 0
-    code, _, err = run("answer", card, "3", "--at", "2029-12-31T10:00:00Z")
+    assert cli("answer", card, "3", "--at", "2030-01-01T10:00:00Z")[0] == 0
+    code, _, err = cli("answer", card, "3", "--at", "2029-12-31T10:00:00Z")
     assert code == 1 and "before the card's last review" in err
 
 
-def test_csv_import_names_the_bad_line_and_imports_nothing(run: Run, tmp_path: Path) -> None:
-    run("course", "add", "Geo")
+def test_csv_import_names_the_bad_line_and_imports_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli("course", "add", "Geo")
     bad = tmp_path / "cards.csv"
     bad.write_text("Q1,A1\nQ2\nQ3,A3\n", encoding="utf-8")
-    code, _, err = run("card", "import", str(bad), "-c", "Geo")
+    code, _, err = cli("card", "import", str(bad), "-c", "Geo")
     assert code == 1 and f"{bad}:2" in err
-    assert _ids(run) == []
+    assert _ids(cli) == []
     bad.write_text("front,back\nQ1,A1\nQ2,A2\n", encoding="utf-8")
-    code, out, _ = run("card", "import", str(bad), "-c", "Geo", "--json")
+    code, out, _ = cli("card", "import", str(bad), "-c", "Geo", "--json")
     assert json.loads(out) == {"course_id": json.loads(out)["course_id"], "notes": 2, "cards": 2}
 
 
-def test_study_loop_grades_undoes_and_summarises(run: Run, tmp_path: Path) -> None:
-    run("course", "add", "Geo")
+def test_study_loop_grades_undoes_and_summarises(cli: Cli, tmp_path: Path) -> None:
+    cli("course", "add", "Geo")
     deck = tmp_path / "deck.csv"
     deck.write_text("Capital of France?,Paris\nCapital of Peru?,Lima\n", encoding="utf-8")
-    run("card", "import", str(deck), "-c", "Geo")
+    cli("card", "import", str(deck), "-c", "Geo")
     # reveal, good; reveal, again; undo that; reveal, easy; quit
-    code, out, _ = run("study", "-c", "Geo", stdin=" \n3\n \n1\nu\n \n4\nq\n")
+    code, out, _ = cli("study", "-c", "Geo", stdin=" \n3\n \n1\nu\n \n4\nq\n")
     assert code == 0
     assert "Paris" in out and "undid rating 1" in out
     assert "Reviewed 2 card(s)" in out and "good 1, easy 1" in out and "again 0" in out
-    code, out, _ = run("card", "list", "--json")
+    code, out, _ = cli("card", "list", "--json")
     queues = sorted(c["state"]["queue"] for c in json.loads(out)["cards"])
     assert queues == ["learning", "review"]
 
 
-def test_suspend_and_leech_listing(run: Run) -> None:
-    run("course", "add", "Geo")
-    run("card", "add", "-c", "Geo", "-f", "q", "-b", "a", "-t", "leech")
-    card = _ids(run)[0]
-    assert run("card", "suspend", card)[0] == 0
-    assert _ids(run, "--suspended") == [card]
-    _, out, _ = run("due", "--json")
+def test_suspend_and_leech_listing(cli: Cli) -> None:
+    cli("course", "add", "Geo")
+    cli("card", "add", "-c", "Geo", "-f", "q", "-b", "a", "-t", "leech")
+    card = _ids(cli)[0]
+    assert cli("card", "suspend", card)[0] == 0
+    assert _ids(cli, "--suspended") == [card]
+    _, out, _ = cli("due", "--json")
     assert json.loads(out)["next_card"] is None
-    assert run("card", "unsuspend", card)[0] == 0
-    _, out, _ = run("card", "leeches", "--json")
+    assert cli("card", "unsuspend", card)[0] == 0
+    _, out, _ = cli("card", "leeches", "--json")
     assert [c["id"] for c in json.loads(out)["cards"]] == [card]
-    code, out, _ = run("doctor", "--rebuild", "--json")
+    code, out, _ = cli("doctor", "--rebuild", "--json")
     assert code == 0 and json.loads(out)["identical"] is True

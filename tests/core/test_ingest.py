@@ -177,6 +177,13 @@ def test_html_headings_become_nested_sections(aksio: Aksio, os_course: str, docs
     assert aksio.search("registers")[0].section_title == "Code generation"
 
 
+def test_html_navigation_text_is_kept(aksio: Aksio, os_course: str, docs: Docs) -> None:
+    html = "<h1>Parsing</h1><nav>previous lecture</nav><p>An LR parser reads input left to right.</p>"
+    _import(aksio, docs.text("nav.html", html))
+    (hit,) = aksio.search("previous lecture")  # only script, style and the like are dropped
+    assert hit.section_title == "Parsing"
+
+
 def test_html_line_breaks_separate_words(aksio: Aksio, os_course: str, docs: Docs) -> None:
     _import(aksio, docs.text("br.html", "<h1>Notes</h1><p>first semaphore<br>second mutex<br/>third monitor</p>"))
     (hit,) = aksio.search("mutex")
@@ -202,8 +209,9 @@ def test_plain_text_pages_follow_form_feeds(aksio: Aksio, os_course: str, docs: 
     assert [h.page for h in aksio.search("root filesystem")] == [1]
 
 
-def test_epub_chapters_become_sections(aksio: Aksio, os_course: str, docs: Docs) -> None:
-    doc = aksio.document(_import(aksio, docs("storage.epub", docmaker.epub)))
+@pytest.mark.parametrize("ncx", [True, False], ids=["nav-and-ncx", "nav-only"])
+def test_epub_chapters_become_sections(aksio: Aksio, os_course: str, docs: Docs, ncx: bool) -> None:
+    doc = aksio.document(_import(aksio, docs("storage.epub", lambda p: docmaker.epub(p, ncx=ncx))))
     assert (doc.kind, doc.title) == ("epub", "Storage Systems")
     assert [s.title for s in doc.sections] == [title for title, _ in docmaker.EPUB_CHAPTERS]
     (hit,) = aksio.search("journal intended changes")
@@ -224,6 +232,7 @@ def test_chinese_words_of_two_characters_and_single_characters_are_found(
     assert {hit.snippet[a:b] for a, b in hit.highlights} == {"死锁"}
     assert {h.page for h in aksio.search("锁")} == {2}
     assert {h.page for h in aksio.search("内存")} == {2}
+    assert [h.page for h in aksio.search("死锁 内存")] == [2]  # both on page 2: only there
     assert sorted(h.page for h in aksio.search("死锁 地址空间")) == [1, 2]  # no chunk has both: any of them
     assert aksio.search("锁死") == []  # the same characters in another order are another word
     assert aksio.search("进程死锁") == []  # a word is its characters in a row
@@ -320,7 +329,58 @@ def test_search_is_scoped_to_a_course(aksio: Aksio, os_course: str, docs: Docs) 
         aksio.search("   ")
 
 
-# -- duplicates, blobs, deletion ---------------------------------------------------------------------
+def test_a_word_in_too_many_chunks_is_ranked_within_the_newest_ones(
+    aksio: Aksio, os_course: str, docs: Docs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aksio.storage import search
+
+    for week in range(1, 5):
+        _import(aksio, docs.text(f"week{week}.md", f"# Week {week}\n\nkernel notes for week {week}\n"))
+    assert len(aksio.search("kernel")) == 4
+    monkeypatch.setattr(search, "RANK_CAP", 2)
+    assert sorted(h.document_title for h in aksio.search("kernel")) == ["Week 3", "Week 4"]
+    assert [h.document_title for h in aksio.search("kernel week 1")] == ["Week 1"]  # a rarer word narrows it
+
+
+def test_a_small_course_finds_its_hits_behind_a_big_one(aksio: Aksio, os_course: str, docs: Docs) -> None:
+    parts = (f"# Part {i}\n\nkernel kernel kernel scheduling part {i}" for i in range(60))
+    _import(aksio, docs.text("big.md", "\n\n".join(parts)))
+    aksio.add_course("Small")
+    aside = "# Aside\n\nA long aside that mentions the kernel only once among many other words here.\n"
+    _import(aksio, docs.text("small.md", aside), "Small")
+    assert all(h.course_name == COURSE for h in aksio.search("kernel", limit=10))  # the big course wins globally
+    (hit,) = aksio.search("kernel", course="Small")
+    assert hit.course_name == "Small" and hit.section_title == "Aside"
+    assert len(aksio.search("kernel", course=COURSE, limit=10)) == 10
+
+
+def test_snippets_show_the_passage_with_the_query_words() -> None:
+    from aksio.storage.search import snippet
+
+    text = " ".join(["filler"] * 30) + " The scheduler picks processes by priority. " + " ".join(["tail"] * 30)
+    result = snippet(text, ["process", "scheduling"])
+    shown = result["snippet"]
+    assert isinstance(shown, str) and shown.startswith("…") and shown.endswith("…")
+    assert [shown[a:b] for a, b in result["highlights"]] == ["scheduler", "processes"]  # type: ignore[attr-defined]
+    cjk = snippet("操作系统：死锁的四个必要条件。死", ["死锁"])
+    assert [cjk["snippet"][a:b] for a, b in cjk["highlights"]] == ["死锁"]  # type: ignore[index, attr-defined]
+    assert snippet("", ["x"]) == {"snippet": "", "highlights": []}
+
+
+# -- folders, duplicates, blobs, deletion -----------------------------------------------------------
+
+
+def test_a_folder_imports_recursively_and_skips_hidden_and_unsupported_files(
+    aksio: Aksio, os_course: str, docs: Docs
+) -> None:
+    docs("week1/lecture2.pdf", docmaker.outline_pdf)
+    docs("week1/notes.md", docmaker.markdown)
+    docs.raw(".hidden.md", b"# hidden notes\n")
+    docs.raw(".drafts/draft.md", b"# draft\n")
+    docs.raw("photo.jpg", b"\xff\xd8\xff")
+    report = aksio.import_paths([docs.folder], COURSE)
+    assert sorted(Path(f.path).name for f in report.imported) == ["lecture2.pdf", "notes.md"]
+    assert report.failed == [] and report.skipped == []
 
 
 def test_the_same_file_is_skipped_in_its_course_and_reported(aksio: Aksio, os_course: str, docs: Docs) -> None:

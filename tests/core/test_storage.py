@@ -15,6 +15,7 @@ from aksio.service import Aksio
 from aksio.storage.db import Database
 from aksio.storage.hlc import HybridClock, Stamp
 from aksio.storage.migrations import LATEST
+from tests.docmaker import Docs
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -77,10 +78,9 @@ def test_a_failed_action_leaves_no_row_and_no_log(app: Aksio) -> None:
     assert app.db.query_one("SELECT count(*) FROM change_log")[0] == before
 
 
-def test_deleting_a_course_keeps_tombstones_for_sync(app: Aksio, tmp_path: Path) -> None:
+def test_deleting_a_course_keeps_tombstones_for_sync(app: Aksio, docs: Docs) -> None:
     course = app.add_course("History")
-    note = tmp_path / "notes.md"
-    note.write_text("# Rome\n\nRome was founded, the story goes, in 753 BC.\n", encoding="utf-8")
+    note = docs.text("notes.md", "# Rome\n\nRome was founded, the story goes, in 753 BC.\n")
     report = app.import_paths([note], course.id)
     doc_id = report.imported[0].document_id
     app.delete_course(course.id)

@@ -10,6 +10,8 @@ two characters in a row. Snippets drop the separator again.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import islice
 
 from aksio.models import SearchHit
 from aksio.storage.db import Database
@@ -21,6 +23,9 @@ _AROUND_CJK = re.compile(f"(?<=[{_CJK}])|(?=[{_CJK}])")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
 RANK_CAP = 300
+# the scope column holds "c" + a course id's 32 hex digits; the body column is searched without a column
+# filter (faster), so a query word of that shape is dropped: it would find a course's every chunk
+_SCOPE_TOKEN = re.compile(r"c[0-9a-f]{32}", re.IGNORECASE)
 
 
 def index_text(text: str) -> str:
@@ -32,12 +37,20 @@ def index_text(text: str) -> str:
 
 
 def match_terms(query: str) -> list[str]:
-    """User text to FTS5 phrase strings. Every token is quoted, so no character of the query is syntax.
+    """User text to FTS5 phrase strings. Every token is quoted, so no character of the query is syntax; words
+    between a pair of double quotes make one phrase ("virtual memory"), an unpaired quote is just text.
     A word mixing scripts becomes one phrase of its pieces, which the index holds as adjacent tokens."""
     terms: list[str] = []
-    for word in _WORD.findall(query.replace(SEP, " ")):
-        pieces = _TOKEN.findall(word)
-        terms.append('"' + " ".join(pieces).replace('"', '""') + '"')
+    parts = query.replace(SEP, " ").split('"')
+    if len(parts) % 2 == 0:  # an odd number of quotes: the last one pairs with nothing
+        parts[-2:] = [parts[-2] + " " + parts[-1]]
+    for i, part in enumerate(parts):
+        pieces = [_TOKEN.findall(word) for word in _WORD.findall(part) if not _SCOPE_TOKEN.fullmatch(word)]
+        if i % 2:  # inside quotes
+            phrase = " ".join(p for word in pieces for p in word)
+            terms.extend([f'"{phrase}"'] if phrase else [])
+        else:
+            terms.extend('"' + " ".join(word) + '"' for word in pieces if word)
     return terms
 
 
@@ -52,7 +65,7 @@ def search(db: Database, query: str, course_id: str | None, limit: int) -> list[
     if not terms:
         return []
     words = _WORD.findall(query.replace(SEP, " "))
-    hits = _run(db, " ".join(terms), words, course_id, limit)
+    hits = _run(db, " AND ".join(terms), words, course_id, limit)
     if not hits and len(terms) > 1:
         hits = _run(db, " OR ".join(terms), words, course_id, limit)
     return hits
@@ -61,23 +74,34 @@ def search(db: Database, query: str, course_id: str | None, limit: int) -> list[
 def _rank(db: Database, match: str, limit: int) -> tuple[list[tuple[int, float]], bool]:
     """The best ``limit`` (rowid, bm25) for ``match``, and whether ranking was confined to the newest matches.
 
-    bm25 costs about a microsecond per matching row (it reads each row's length), so a word found in nearly
-    every chunk of a big library would take tens of ms to rank. Walking the match list is far cheaper, so
-    first see whether there are more than RANK_CAP matches; if so, rank only the newest RANK_CAP of them (the
-    most recently imported material). A word that common carries almost no bm25 weight anyway; any rarer
+    bm25 costs a few microseconds per matching row (it reads each row's positions and length), so a word found
+    in nearly every chunk of a big library would take tens of ms to rank. Walking the match list is far cheaper,
+    so first see whether there are more than RANK_CAP matches; if so, rank only the newest RANK_CAP of them
+    (the most recently imported material). A word that common carries almost no bm25 weight anyway; any rarer
     word in the query shrinks the match set below the cap.
     """
     floor = db.conn.execute(
         "SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?", (match, RANK_CAP)
     ).fetchone()
     window = f" AND rowid > {int(floor[0])}" if floor else ""
-    # an explicit bm25() with the scope column weighted 0 ranks twice as fast as FTS5's configurable `rank`
+    # An explicit bm25() with the scope column weighted 0 ranks twice as fast as FTS5's configurable `rank`.
+    # No `body :` column filter: it costs a third more, and no word a user types is a scope token (c + 32 hex).
     rows = db.conn.execute(
         f"SELECT rowid, bm25(chunk_fts, 1.0, 0.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?{window} "
         "ORDER BY score LIMIT ?",
         (match, limit),
     ).fetchall()
     return [(int(r[0]), float(r[1])) for r in rows], floor is not None
+
+
+def _is_common(db: Database, match: str) -> bool:
+    """Whether more than RANK_CAP chunks match (cheap: it walks the match list, no ranking)."""
+    return (
+        db.conn.execute(
+            "SELECT 1 FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?", (match, RANK_CAP)
+        ).fetchone()
+        is not None
+    )
 
 
 def _in_course(db: Database, ranked: list[tuple[int, float]], course_id: str) -> list[tuple[int, float]]:
@@ -95,21 +119,27 @@ def _in_course(db: Database, ranked: list[tuple[int, float]], course_id: str) ->
     return [pair for pair in ranked if pair[0] in keep]
 
 
-def _run(db: Database, terms: str, words: list[str], course_id: str | None, limit: int) -> list[SearchHit]:
-    match = f"body : ({terms})"
-    ranked: list[tuple[int, float]] | None = None
-    if course_id:
-        # A course's scope token is in every one of its chunks, so intersecting with it costs as much as the
-        # course is big. Rank over everything first and keep the course's rows; only when that leaves too few
-        # does the scoped query run, and then the course is small next to the rest, so it is cheap.
-        wide, capped = _rank(db, match, limit * 4)
-        mine = _in_course(db, wide, course_id)
-        if len(mine) >= limit or (not capped and len(wide) < limit * 4):
-            ranked = mine[:limit]
-        else:
-            match += f' AND scope : "{scope_token(course_id)}"'
-    if ranked is None:
-        ranked, _ = _rank(db, match, limit)
+def _ranked(db: Database, match: str, course_id: str | None, limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` (rowid, bm25), over everything or within one course."""
+    if not course_id:
+        return _rank(db, match, limit)[0]
+    scoped = f'({match}) AND "{scope_token(course_id)}"'
+    if _is_common(db, match):
+        # Ranking the newest matches of the whole library would mostly find other courses' chunks (a course
+        # imported long ago has none among them), so rank the course's own newest matches straight away.
+        return _rank(db, scoped, limit)[0]
+    # Few matches: rank them all and keep the course's. The scope token is in every chunk of the course, so
+    # intersecting with it costs as much as the course is big; only when the course has too few of the best
+    # rows (it is small next to the rest) does the scoped query run, and then it is cheap.
+    wide, _ = _rank(db, match, limit * 4)
+    mine = _in_course(db, wide, course_id)
+    if len(mine) >= limit or len(wide) < limit * 4:
+        return mine[:limit]
+    return _rank(db, scoped, limit)[0]
+
+
+def _run(db: Database, match: str, words: list[str], course_id: str | None, limit: int) -> list[SearchHit]:
+    ranked = _ranked(db, match, course_id, limit)
     if not ranked:
         return []
     score = {r[0]: r[1] for r in ranked}
@@ -147,6 +177,8 @@ def _run(db: Database, terms: str, words: list[str], course_id: str | None, limi
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "edly", "ed", "ly", "ment", "es", "s", "e")
 SNIPPET_TOKENS = 16
 SNIPPET_TOKENS_CJK = 40
+SNIPPET_LEAD = 4  # tokens of context before the first matched word
+_LATIN_WORD_CHAR = re.compile(f"[^\\W_{_CJK}]")
 
 
 def _stem(word: str) -> str:
@@ -164,59 +196,83 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1024)
+def _hit_finder(words: tuple[str, ...]) -> tuple[re.Pattern[str] | None, frozenset[str], tuple[re.Pattern[str], ...]]:
+    """For a query: one regex finding the words that may stem like a query word (checked afterwards), the
+    stems themselves, and one regex per CJK word (its characters in a row, punctuation allowed between).
+    The patterns avoid big Unicode classes: compiling one of those costs milliseconds."""
+    plain = frozenset(_stem(w.lower()) for w in words if not _CJK_CHAR.search(w))
+    prefixes = sorted({re.escape(p[:3]) for p in plain}, key=len, reverse=True)
+    latin = re.compile(f"(?:{'|'.join(prefixes)})\\w*", re.IGNORECASE) if prefixes else None
+    phrases = tuple(
+        re.compile("[\\W_]*".join(re.escape(p) for p in _TOKEN.findall(w)), re.IGNORECASE)
+        for w in words
+        if _CJK_CHAR.search(w)
+    )
+    return latin, plain, phrases
+
+
+def _hits(text: str, words: list[str]) -> tuple[list[tuple[int, int, str]], bool]:
+    """(start, end, query word) of every match of a query word in ``text``, in order; and whether any is CJK."""
+    latin, plain, phrases = _hit_finder(tuple(words))
+    found: list[tuple[int, int, str]] = []
+    if latin is not None:
+        for m in latin.finditer(text):
+            start, tok = m.start(), m.group().lower()
+            if start and _LATIN_WORD_CHAR.match(text, start - 1):
+                continue  # the middle of a word
+            cjk = _CJK_CHAR.search(tok)
+            if cjk:  # a Latin token ends where CJK begins: "cpu调度"
+                tok = tok[: cjk.start()]
+            stem = tok if tok in plain else _stem(tok)
+            if stem in plain:
+                found.append((start, start + len(tok), stem))
+    for phrase in phrases:
+        found.extend((m.start(), m.end(), phrase.pattern) for m in phrase.finditer(text))
+    if phrases and latin is not None:
+        found.sort()
+    return found, bool(phrases)
+
+
+def _best_cluster(hits: list[tuple[int, int, str]], span: int) -> int:
+    """Index of the first hit starting the ``span``-character stretch that holds the most distinct query words."""
+    best, best_count, end = 0, 0, 0
+    for first, (start, _, _) in enumerate(hits):
+        end = max(end, first)
+        while end < len(hits) and hits[end][0] < start + span:
+            end += 1
+        count = len({key for _, _, key in hits[first:end]})
+        if count > best_count:
+            best, best_count = first, count
+    return best
+
+
 def snippet(text: str, words: list[str]) -> dict[str, object]:
     """The passage of ``text`` (a window of tokens) holding the most query words, with their character spans.
 
     Done here rather than with FTS5's snippet(), which re-tokenizes every row with the porter stemmer and
-    cost more than the ranking itself for common words.
+    cost more than the ranking itself for common words. Only the query words are searched for (one regex,
+    in C); the text is cut into tokens just around the chosen passage.
     """
-    tokens = [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    hits, cjk = _hits(text, words)
+    width = SNIPPET_TOKENS_CJK if cjk else SNIPPET_TOKENS
+    anchor = hits[_best_cluster(hits, 60 if cjk else 100)][0] if hits else 0
+    # cut into tokens only around the anchor: the lead before it, the rest of the window after it
+    region = max(anchor - 30 * SNIPPET_LEAD, 0)
+    before = [(m.start(), m.end()) for m in _TOKEN.finditer(text, region, anchor)]
+    if before and region and before[0][0] == region:
+        del before[0]  # it may be the tail of a word cut by the region
+    tokens = before[-SNIPPET_LEAD:]
+    tokens += [(m.start(), m.end()) for m in islice(_TOKEN.finditer(text, anchor), width - len(tokens))]
     if not tokens:
         return {"snippet": "", "highlights": []}
-    plain = {_stem(w.lower()) for w in words if not _CJK_CHAR.search(w)}
-    prefixes = {p[:3] for p in plain}
-    phrases = [_TOKEN.findall(w.lower()) for w in words if _CJK_CHAR.search(w)]
-    hit: list[str | None] = [None] * len(tokens)  # the query word a token belongs to
-    for i, (_, _, tok) in enumerate(tokens):
-        if tok[:3] in prefixes:
-            stem = tok if tok in plain else _stem(tok)
-            if stem in plain:
-                hit[i] = stem
-    for pieces in phrases:
-        size, key = len(pieces), "".join(pieces)
-        for i in range(len(tokens) - size + 1):
-            if tokens[i][2] == pieces[0] and [t[2] for t in tokens[i : i + size]] == pieces:
-                hit[i : i + size] = [key] * size
-    # the window of `width` tokens holding the most distinct query words (the first such), by sliding counts
-    width = SNIPPET_TOKENS_CJK if phrases else SNIPPET_TOKENS
-    counts: dict[str, int] = {}
-
-    def add(key: str | None, delta: int) -> None:
-        if key is not None:
-            counts[key] = counts.get(key, 0) + delta
-            if not counts[key]:
-                del counts[key]
-
-    for first in hit[:width]:
-        add(first, 1)
-    best, best_score = 0, len(counts)
-    for i in range(1, max(len(tokens) - width, 0) + 1):
-        add(hit[i - 1], -1)
-        add(hit[i + width - 1], 1)
-        if len(counts) > best_score:
-            best, best_score = i, len(counts)
-    end = min(best + width, len(tokens))
-    lead = "…" if best > 0 else ""
-    start_char, end_char = tokens[best][0], tokens[end - 1][1]
+    start_char, end_char = tokens[0][0], tokens[-1][1]
+    lead = "…" if _TOKEN.search(text, 0, start_char) else ""
+    tail = "…" if _TOKEN.search(text, end_char) else ""
     body = text[start_char:end_char].replace("\n", " ").replace(SEP, " ")
-    spans: list[tuple[int, int]] = []
-    for i in range(best, end):
-        if hit[i] is None:
-            continue
-        a = tokens[i][0] - start_char + len(lead)
-        b = tokens[i][1] - start_char + len(lead)
-        if spans and spans[-1][1] == a and hit[i] == hit[i - 1]:  # one CJK word, one highlight
-            spans[-1] = (spans[-1][0], b)
-        else:
-            spans.append((a, b))
-    return {"snippet": lead + body + ("…" if end < len(tokens) else ""), "highlights": spans}
+    spans = [
+        (a - start_char + len(lead), b - start_char + len(lead))
+        for a, b, _ in hits
+        if start_char <= a and b <= end_char
+    ]
+    return {"snippet": lead + body + tail, "highlights": spans}

@@ -1,0 +1,151 @@
+"""Ollama through its own client: ``format=<JSON schema>`` for structured answers, explicit num_ctx and keep_alive."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import httpx
+import ollama
+import pydantic
+
+from aksio.config import LLMSettings
+from aksio.llm.base import Completion, Message, ProviderStatus, TextStream, Usage
+from aksio.llm.errors import (
+    LLMAuthError,
+    LLMBadResponse,
+    LLMError,
+    LLMModelNotFound,
+    LLMTransient,
+    LLMUnavailable,
+)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:11434"
+
+
+class OllamaProvider:
+    """One model on one Ollama server."""
+
+    name = "ollama"
+
+    def __init__(self, settings: LLMSettings, *, model: str, base_url: str = "") -> None:
+        self.model = model
+        self.base_url = (base_url or settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.settings = settings
+        # Ollama itself has no keys, but one behind a proxy (or ollama.com) wants a bearer token
+        key = settings.api_key or os.environ.get(settings.api_key_env, "")
+        headers = {"Authorization": f"Bearer {key}"} if key else None
+        self._client = ollama.Client(host=self.base_url, timeout=settings.timeout, headers=headers)
+        # Ollama otherwise picks a context of its own (2048 or 4096 tokens) and silently cuts longer prompts
+        self._options: dict[str, Any] = {"num_ctx": settings.num_ctx, "temperature": 0}
+
+    def complete(self, messages: list[Message], schema: dict[str, Any] | None = None) -> Completion:
+        """One answer from ``/api/chat``; ``schema`` goes in ``format`` so Ollama constrains the output."""
+        try:
+            response = self._client.chat(
+                model=self.model,
+                messages=messages,
+                format=schema,
+                options=self._options,
+                keep_alive=self.settings.keep_alive,
+                stream=False,
+            )
+        except Exception as exc:
+            self._raise(exc)
+        return Completion(response.message.content or "", _usage(response))
+
+    def stream(self, messages: list[Message]) -> TextStream:
+        """The answer piece by piece, from Ollama's NDJSON stream; the last object carries the token counts."""
+
+        def pieces(out: TextStream) -> Iterator[str]:
+            parts = self._client.chat(
+                model=self.model,
+                messages=messages,
+                options=self._options,
+                keep_alive=self.settings.keep_alive,
+                stream=True,
+            )
+            try:
+                for part in parts:
+                    if part.message.content:
+                        yield part.message.content
+                    if part.done:
+                        out.usage = _usage(part)
+            except GeneratorExit:
+                raise
+            except Exception as exc:
+                self._raise(exc)
+            finally:
+                getattr(
+                    parts, "close", lambda: None
+                )()  # closes the HTTP response, so Ollama stops generating for nobody
+
+        return TextStream(pieces)
+
+    def status(self) -> ProviderStatus:
+        """Reachable, and is the model pulled? Asks ``/api/tags``."""
+        try:
+            listed = self._client.list()
+        except Exception as exc:
+            try:
+                self._raise(exc)
+            except LLMError as err:
+                return self._status(reachable=False, message=str(err))
+        models = [m.model for m in listed.models if m.model]
+        available = _has_model(models, self.model)
+        if available:
+            message = f"Ollama at {self.base_url} is running and has {self.model}."
+        else:
+            message = (
+                f"Ollama at {self.base_url} is running but has no model {self.model}; "
+                f"pull it with `ollama pull {self.model}`."
+            )
+        return self._status(reachable=True, model_available=available, models=models, message=message)
+
+    def _status(self, **fields: Any) -> ProviderStatus:
+        return ProviderStatus(provider=self.name, model=self.model, base_url=self.base_url, **fields)
+
+    def _raise(self, exc: Exception) -> NoReturn:
+        """The ``LLMError`` a client exception means."""
+        where = f"Ollama at {self.base_url}"
+        if isinstance(exc, LLMError):
+            raise exc
+        if isinstance(exc, httpx.TimeoutException):
+            raise LLMTransient(f"{where} gave no answer within {self.settings.timeout:g} s") from exc
+        # the client turns a refused connection into the builtin ConnectionError, but only outside streams
+        if isinstance(exc, ConnectionError | httpx.ConnectError):
+            raise LLMUnavailable(f"cannot reach {where}; start it with `ollama serve`") from None
+        if isinstance(exc, httpx.TransportError):  # reset or cut mid-answer
+            raise LLMTransient(f"the connection to {where} broke off mid-answer") from exc
+        if isinstance(exc, ollama.ResponseError):
+            code, error = exc.status_code, str(exc.error)
+            if code == 404 or (code == -1 and "not found" in error):
+                raise LLMModelNotFound(
+                    f"{where} has no model {self.model}; pull it with `ollama pull {self.model}`"
+                ) from None
+            if code in (429, 503):  # 503: the server's queue is full (OLLAMA_MAX_QUEUE)
+                raise LLMTransient(f"{where} is busy (HTTP {code})") from exc
+            if code in (401, 403):
+                raise LLMAuthError(
+                    f"{where} refused the request (HTTP {code}); put its API key in ${self.settings.api_key_env}"
+                ) from None
+            raise LLMError(f"{where} failed: {_one_line(error)} (HTTP {code})") from None
+        if isinstance(exc, json.JSONDecodeError | pydantic.ValidationError):
+            raise LLMBadResponse(f"{where} sent a reply that is not Ollama's JSON") from None
+        raise exc
+
+
+def _usage(response: ollama.ChatResponse) -> Usage:
+    return Usage(response.prompt_eval_count or 0, response.eval_count or 0)
+
+
+def _has_model(models: list[str], model: str) -> bool:
+    """Ollama lists ``llama3.1:latest`` for a model pulled as ``llama3.1``, and answers to both."""
+    want = {model, f"{model}:latest", model.removesuffix(":latest")}
+    return any(m in want for m in models)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]

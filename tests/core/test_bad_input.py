@@ -6,8 +6,11 @@ Also the database file itself as bad input (corrupt, from a newer Aksio), and th
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -183,6 +186,96 @@ def test_a_duplicate_is_skipped_and_reported_without_failing(cli: Cli, course: s
     assert code == 0 and error_lines(err) == []
     assert f"skipped {path}: already imported as '{docmaker.OUTLINE_TITLE}'" in " ".join(out.split())
     assert row_counts(home) == before
+
+
+# -- what is not a regular file ---------------------------------------------------------------------
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+
+
+@contextmanager
+def opened_for_reading(fifo: Path) -> Iterator[list[Path]]:
+    """Inside, whoever opens the named pipe ``fifo`` for reading is recorded and let through at once (it reads
+    an empty file), so an import that opens the pipe fails its test instead of hanging it."""
+    opened: list[Path] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.01):
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # fails (ENXIO) while nobody reads
+            except OSError:
+                continue
+            opened.append(fifo)
+            os.close(fd)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield opened
+    finally:
+        stop.set()
+        watcher.join()
+
+
+@needs_fifo
+@pytest.mark.parametrize("name", ["pipe.txt", "pipe.pdf"])
+def test_a_named_pipe_is_refused_without_being_opened(cli: Cli, course: str, docs: Docs, home: Path, name: str) -> None:
+    fifo = docs.folder / name
+    docs.folder.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(fifo)
+    good = docs("notes.md", docmaker.markdown)
+    before = row_counts(home)
+    with opened_for_reading(fifo) as opened:
+        code, _, err = cli("import", str(fifo), "-c", course)
+        assert code == 1 and error_lines(err) == [f"error: {fifo}: not a regular file (a named pipe)"]
+        assert row_counts(home) == before
+        code, out, err = cli("import", str(fifo), str(good), "-c", course, "--json")
+    assert opened == []
+    report = json.loads(out)
+    assert code == 0 and [f["path"] for f in report["imported"]] == [str(good)]
+    assert report["failed"] == [{"path": str(fifo), "reason": "not a regular file (a named pipe)"}]
+
+
+@pytest.mark.skipif(not Path(os.devnull).is_char_device(), reason="no character device to link to")
+def test_a_device_under_a_documents_name_is_refused(cli: Cli, course: str, docs: Docs, home: Path) -> None:
+    docs.folder.mkdir(parents=True, exist_ok=True)
+    link = docs.folder / "null.txt"
+    link.symlink_to(os.devnull)
+    code, _, err = cli("import", str(link), "-c", course)
+    assert code == 1 and error_lines(err) == [f"error: {link}: not a regular file (a device)"]
+    assert row_counts(home)["document"] == 0
+
+
+def test_a_symbolic_link_loop_is_one_line(cli: Cli, course: str, docs: Docs) -> None:
+    docs.folder.mkdir(parents=True, exist_ok=True)
+    loop = docs.folder / "loop.txt"
+    loop.symlink_to(loop.name)
+    code, _, err = cli("import", str(loop), "-c", course)
+    assert code == 1 and error_lines(err) == [f"error: {loop}: a symbolic link loop"]
+
+
+@needs_fifo
+def test_a_folder_skips_pipes_devices_and_link_loops(cli: Cli, course: str, docs: Docs, tmp_path: Path) -> None:
+    notes = docs("notes.md", docmaker.markdown)
+    fifo = docs.folder / "week1" / "pipe.txt"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    (docs.folder / "loop.md").symlink_to("loop.md")
+    (docs.folder / "week1" / "up").symlink_to("..", target_is_directory=True)  # a folder that contains itself
+    (docs.folder / "gone.pdf").symlink_to("nowhere.pdf")
+    if Path(os.devnull).is_char_device():
+        (docs.folder / "null.txt").symlink_to(os.devnull)
+    outside = tmp_path / "elsewhere" / "extra.md"
+    outside.parent.mkdir()
+    outside.write_text("# Extra\n\nA linked file is imported like any other.\n", encoding="utf-8")
+    (docs.folder / "week1" / "linked.md").symlink_to(outside)
+    with opened_for_reading(fifo) as opened:
+        code, out, err = cli("import", str(docs.folder), "-c", course, "--json")
+    assert opened == []
+    report = json.loads(out)
+    assert code == 0 and err == "" and report["failed"] == [] and report["skipped"] == []
+    assert [f["path"] for f in report["imported"]] == [str(notes), str(docs.folder / "week1" / "linked.md")]
 
 
 # -- text in other encodings -----------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 
 from aksio.errors import ImportFailed
@@ -11,19 +13,28 @@ from aksio.ingest.parsed import PageCallback, ParsedDocument
 
 
 def collect(paths: list[Path]) -> tuple[list[Path], list[ImportFailed]]:
-    """Expand folders recursively (sorted, hidden files skipped); a bad path is an error, not an exception."""
+    """Expand folders recursively (sorted, hidden files skipped); a bad path is an error, not an exception.
+
+    Only regular files are taken (symbolic links followed): a named pipe or a device under a document's
+    name is refused when named, and passed over in a folder, without ever being opened.
+    """
     files: list[Path] = []
     errors: list[ImportFailed] = []
     seen: set[Path] = set()
     for path in paths:
-        if not path.exists():
-            errors.append(ImportFailed(str(path), "no such file or folder"))
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            errors.append(ImportFailed(str(path), _unreachable(exc)))
             continue
-        if path.is_dir():
-            found = [p for p in _walk(path) if kind_of(p)]
+        if stat.S_ISDIR(mode):
+            found = [p for p in _walk(path) if kind_of(p) and _is_regular(p)]
             if not found:
                 errors.append(ImportFailed(str(path), f"no supported files in this folder ({SUPPORTED})"))
             candidates = found
+        elif not stat.S_ISREG(mode):
+            errors.append(ImportFailed(str(path), _not_regular(mode)))
+            continue
         elif kind_of(path) is None:
             errors.append(ImportFailed(str(path), f"unsupported file type {path.suffix or '(none)'} ({SUPPORTED})"))
             continue
@@ -38,6 +49,7 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[ImportFailed]]:
 
 
 def _walk(folder: Path) -> list[Path]:
+    """Every file name below ``folder``; linked folders are not entered, so a link loop cannot recur."""
     out: list[Path] = []
     for root, dirs, names in os.walk(folder, onerror=None):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -45,15 +57,56 @@ def _walk(folder: Path) -> list[Path]:
     return out
 
 
-def read(path: Path) -> bytes:
+def _is_regular(path: Path) -> bool:
     try:
-        return path.read_bytes()
-    except PermissionError:
-        raise ImportFailed(str(path), "permission denied") from None
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:  # a broken link or a link loop
+        return False
+
+
+def _unreachable(exc: OSError) -> str:
+    """Why a path cannot be looked at."""
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop"
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        return "no such file or folder"
+    return f"cannot be read ({exc.strerror or exc})"
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "not a regular file (a named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "not a regular file (a device)"
+    if stat.S_ISSOCK(mode):
+        return "not a regular file (a socket)"
+    return "not a regular file"
+
+
+# Opening does not wait even if the path became a named pipe after it was looked at (its type is checked
+# again on the open file); O_BINARY keeps Windows from translating line ends.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read(path: Path) -> bytes:
+    """The bytes of a regular file; anything else (a folder, a pipe, a device) is refused before it is opened."""
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ImportFailed(str(path), "is a folder")
+        if not stat.S_ISREG(mode):
+            raise ImportFailed(str(path), _not_regular(mode))
+        with open(os.open(path, _OPEN_FLAGS), "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise ImportFailed(str(path), _not_regular(mode))
+            return fh.read()
     except IsADirectoryError:
         raise ImportFailed(str(path), "is a folder") from None
     except OSError as exc:
-        raise ImportFailed(str(path), f"cannot be read ({exc.strerror or exc})") from None
+        raise ImportFailed(str(path), _unreachable(exc)) from None
 
 
 def parse(path: Path, data: bytes, chunk_chars: int, on_page: PageCallback | None = None) -> ParsedDocument:

@@ -209,6 +209,39 @@ def test_plain_text_pages_follow_form_feeds(aksio: Aksio, os_course: str, docs: 
     assert [h.page for h in aksio.search("root filesystem")] == [1]
 
 
+@pytest.mark.parametrize(
+    ("text", "pages", "page_count"),
+    [
+        ("alpha\f\fgamma\n", [1, 3], 3),  # two form feeds in a row: an empty page between
+        ("alpha\f\f\fdelta\n", [1, 4], 4),
+        ("\falpha\fbeta\n", [2, 3], 3),  # a form feed first: the first page is empty
+        ("alpha\n\f\n  \n\fgamma\n", [1, 3], 3),  # a page of blank lines is an empty page too
+        ("alpha\fbeta\f\n", [1, 2], 2),  # the last form feed ends the last page, it starts none
+        ("alpha\f\f", [1], 2),
+    ],
+    ids=["empty-middle", "two-empty", "empty-first", "blank-middle", "final-form-feed", "empty-last"],
+)
+def test_plain_text_page_numbers_follow_every_form_feed(
+    aksio: Aksio, os_course: str, docs: Docs, text: str, pages: list[int], page_count: int
+) -> None:
+    doc = aksio.document(_import(aksio, docs.text("printed.txt", text)))
+    assert doc.page_count == page_count
+    chunks = _chunks(aksio, doc.id)
+    assert [p for p, _, _ in chunks] == pages  # an empty page has no chunk
+    assert all(t.strip() for _, _, t in chunks)
+    for page, _, chunk_text in chunks:
+        assert text.split("\f")[page - 1].strip() == chunk_text
+
+
+def test_markdown_page_numbers_follow_every_form_feed(aksio: Aksio, os_course: str, docs: Docs) -> None:
+    text = "# Kernels\n\nMonolithic kernels.\n\f\f\n# Drivers\n\nDrivers probe devices.\n\f\n\f\nHotplug.\n"
+    doc = aksio.document(_import(aksio, docs.text("ff.md", text)))
+    assert doc.page_count == 5
+    assert [(t, a, b) for _, _, t, a, b in _outline(doc.sections)] == [("Kernels", 1, 1), ("Drivers", 3, 5)]
+    assert [(p, s) for p, s, _ in _chunks(aksio, doc.id)] == [(1, "Kernels"), (3, "Drivers"), (5, "Drivers")]
+    assert [h.page for h in aksio.search("hotplug")] == [5]
+
+
 @pytest.mark.parametrize("ncx", [True, False], ids=["nav-and-ncx", "nav-only"])
 def test_epub_chapters_become_sections(aksio: Aksio, os_course: str, docs: Docs, ncx: bool) -> None:
     doc = aksio.document(_import(aksio, docs("storage.epub", lambda p: docmaker.epub(p, ncx=ncx))))

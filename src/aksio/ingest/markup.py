@@ -1,8 +1,9 @@
 """Markdown, HTML and plain text: sections from headings, pages cut at form feeds or every few thousand characters.
 
 These formats have no pages of their own. A citation still needs a page, so the text is cut into
-virtual pages of about ``PAGE_CHARS`` characters at paragraph boundaries (a form feed always starts a new
-page), and the page number means the same thing on every device.
+virtual pages of about ``PAGE_CHARS`` characters at paragraph boundaries, and the page number means the
+same thing on every device. Form feeds count as on a printer: each one ends its page, so two in a row
+leave an empty page between, and only a final one (with nothing but blank text after it) starts no page.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def parse_markdown(path: Path, text: str, mime: str, chunk_chars: int) -> Parsed
             _flush_para(items, para)
             level, end, title = headings[n]
             items.append((title, level))
+            items.extend(("\f", None) for _ in range(sum(line.count("\f") for line in lines[n:end])))
             n = end
             continue
         line = lines[n]
@@ -153,23 +155,25 @@ def _strip_inline_markup(text: str) -> str:
     return " ".join(re.sub(r"[*_`]", "", text).split())
 
 
-def _paginate(items: Iterable[tuple[str, int | None]]) -> list[Block]:
+def _paginate(items: Iterable[tuple[str, int | None]]) -> tuple[list[Block], int]:
+    """Blocks with their pages, and the page count: a page between two form feeds exists even if it is empty."""
     blocks: list[Block] = []
     page, used = 1, 0
+    form_feed_last = False
     for text, heading in items:
-        if text == "\f":
-            if used:
-                page, used = page + 1, 0
+        form_feed_last = text == "\f"
+        if form_feed_last:
+            page, used = page + 1, 0
             continue
         if used and used + len(text) > PAGE_CHARS:
             page, used = page + 1, 0
         blocks.append(Block(page=page, text=text, y=float(len(blocks)), heading=heading))
         used += len(text)
-    return blocks
+    return blocks, page - 1 if form_feed_last else page
 
 
 def _build(path: Path, items: list[tuple[str, int | None]], kind: str, mime: str, chunk_chars: int) -> ParsedDocument:
-    blocks = _paginate(items)
+    blocks, page_count = _paginate(items)
     if not any(b.text.strip() for b in blocks):
         raise ImportFailed(str(path), "no text in this file")
     starts = [SectionStart(level=b.heading, title=b.text, page=b.page, y=b.y) for b in blocks if b.heading]
@@ -179,6 +183,4 @@ def _build(path: Path, items: list[tuple[str, int | None]], kind: str, mime: str
             s.level -= top - 1
     sections, chunks = assemble(starts, blocks, chunk_chars)
     title = next((s.title for s in starts if s.level == 1), path.stem) if kind != "text" else path.stem
-    return ParsedDocument(
-        title=title, kind=kind, mime=mime, page_count=blocks[-1].page, sections=sections, chunks=chunks
-    )
+    return ParsedDocument(title=title, kind=kind, mime=mime, page_count=page_count, sections=sections, chunks=chunks)

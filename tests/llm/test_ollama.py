@@ -154,3 +154,23 @@ def test_unreachable_server_status_and_call_name_the_url_and_ollama_serve() -> N
         llm.complete(PROMPT)
     with pytest.raises(LLMUnavailable, match=url):
         list(llm.stream(PROMPT))
+
+
+def test_body_cut_mid_answer_is_retried(fake_llm: FakeLLM) -> None:
+    fake_llm.script.reply(
+        Reply(raw=b'{"model": "llama3.1", "message": {"role": "assistant", "content": "he', cut_after=40)
+    )
+    fake_llm.script.reply("whole")
+    llm = provider(fake_llm)
+    assert with_retries(lambda: llm.complete(PROMPT), retries=1, sleep=lambda _: None).text == "whole"
+    assert len(fake_llm.script.chat_requests()) == 2
+
+
+def test_a_stream_line_that_is_not_json_is_a_bad_response(fake_llm: FakeLLM) -> None:
+    from aksio.llm.errors import LLMBadResponse
+
+    fake_llm.script.reply(Reply(raw=b'{"message": {"role": "assistant", "content": "a"}, "done": false}\nnot json\n'))
+    got: list[str] = []
+    with pytest.raises(LLMBadResponse):
+        got.extend(provider(fake_llm).stream(PROMPT))
+    assert got == ["a"]

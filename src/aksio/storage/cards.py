@@ -97,6 +97,15 @@ def get(db: Database, card_id: str) -> Card | None:
     return _card(row) if row else None
 
 
+def get_many(db: Database, card_ids: Sequence[str]) -> dict[str, Card]:
+    """Live cards by id, in one query."""
+    if not card_ids:
+        return {}
+    marks = ",".join("?" * len(card_ids))
+    rows = db.query(_SELECT + f" WHERE k.id IN ({marks}) AND k.deleted = 0", list(card_ids))
+    return {r["id"]: _card(r) for r in rows}
+
+
 def find(db: Database, ref: str) -> list[Card]:
     """Cards matching ``ref``: the full id, else its short form (the id's end)."""
     conditions = [" WHERE k.id = ? AND k.deleted = 0", " WHERE k.id LIKE '%' || ? AND k.deleted = 0 LIMIT 5"]

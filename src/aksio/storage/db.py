@@ -32,6 +32,12 @@ class Database:
         self.device = device
         self.hlc = hlc
         self._in_tx = False
+        self.generation = 0  # commits through this connection; with PRAGMA data_version, see stamp()
+
+    def stamp(self) -> tuple[int, int]:
+        """Changes whenever anything is committed, here or by another connection: caches of query results
+        stay valid while it does not. (data_version alone ignores this connection's own commits.)"""
+        return self.generation, self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     @classmethod
     def open(cls, path: Path, clock: Clock) -> Database:
@@ -125,6 +131,7 @@ class Database:
             raise
         else:
             self.conn.execute("COMMIT")
+            self.generation += 1
         finally:
             self._in_tx = False
 

@@ -101,27 +101,28 @@ def next_learning(db: Database, now: int, course_id: str | None) -> str | None:
 
 
 def due_reviews(db: Database, now: int, cutoff: int, course_id: str | None) -> list[str]:
-    """Review cards due by ``cutoff``, most forgotten first: the largest elapsed time over stability.
+    """Visible review cards due by ``cutoff``, most forgotten first: the largest elapsed time over stability.
 
     FSRS retrievability falls monotonically with elapsed/stability, so ordering by that ratio is
     ordering by predicted recall, lowest first, without a function call per row.
     """
     scope, params = _scope(course_id)
     rows = db.conn.execute(
-        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_REVIEW} AND due <= ?{scope} "
+        f"SELECT card_id FROM card_state WHERE queue = {QUEUE_REVIEW} AND due <= ? AND hidden_until <= ?{scope} "
         "ORDER BY (? - last_review) / stability DESC",
-        [cutoff, *params, now],
+        [cutoff, now, *params, now],
     )
     return [r[0] for r in rows]
 
 
-def still_due_review(db: Database, card_id: str, now: int, cutoff: int) -> bool:
-    """Whether a card taken from a cached review queue is still a due, visible review (one primary-key read)."""
+def first_learning_due(db: Database, now: int, course_id: str | None) -> int | None:
+    """When the first visible learning step falls due (None: no card is learning)."""
+    scope, params = _scope(course_id)
     r = db.conn.execute(
-        f"SELECT 1 FROM card_state WHERE card_id = ? AND queue = {QUEUE_REVIEW} AND due <= ? AND hidden_until <= ?",
-        (card_id, cutoff, now),
+        f"SELECT min(due) FROM card_state WHERE queue = {QUEUE_LEARNING} AND hidden_until <= ?{scope}",
+        [now, *params],
     ).fetchone()
-    return r is not None
+    return None if r[0] is None else int(r[0])
 
 
 def next_new(db: Database, now: int, course_ids: Sequence[str]) -> str | None:

@@ -127,6 +127,7 @@ def stream_with_retries(
             backoff.check_cancel()
             shown = False
             inner = provider.stream(messages)
+            failure: LLMTransient | None = None
             try:
                 for piece in inner:
                     backoff.check_cancel()
@@ -135,14 +136,15 @@ def stream_with_retries(
             except LLMTransient as exc:
                 if shown:
                     raise LLMTransient(f"{exc.reason.rstrip('.')}, so the answer is incomplete") from exc
-                backoff.failed(exc)
-                continue
+                failure = exc
             finally:
                 close = getattr(inner, "close", None)
                 if close is not None:
                     close()  # a cancelled stream must not keep the server generating
-            out.usage = getattr(inner, "usage", None)
-            return
+            if failure is None:
+                out.usage = getattr(inner, "usage", None)
+                return
+            backoff.failed(failure)  # waits with the broken connection already closed
 
     return TextStream(pieces)
 

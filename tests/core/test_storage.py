@@ -106,6 +106,18 @@ def test_hlc_orders_writes_within_one_millisecond_and_after_remote_stamps(clock:
     assert Stamp.parse(after).device == "dev-a"
 
 
+def test_a_batch_of_stamps_stays_increasing_past_the_counter_limit(clock: FixedClock) -> None:
+    hlc = HybridClock(clock, "dev-a")
+    one = hlc.tick()
+    batch = hlc.tick_many(70_000)  # more than one millisecond's 65536 counter values, clock standing still
+    after = hlc.tick()
+    stamps = [one, *batch, after]
+    assert all(a < b for a, b in zip(stamps, stamps[1:], strict=False))
+    walls = {Stamp.parse(s).wall_ms for s in stamps}
+    assert walls == {int(T0.timestamp() * 1000), int(T0.timestamp() * 1000) + 1}  # borrowed the next ms once
+    assert Stamp.parse(batch[0]).counter == 1 and hlc.tick_many(0) == []
+
+
 def test_hlc_never_goes_back_when_the_wall_clock_does(clock: FixedClock) -> None:
     hlc = HybridClock(clock, "dev-a")
     late = hlc.tick()

@@ -155,21 +155,24 @@ def insert_notes(
     w: Writer, course_id: str, notes: Sequence[dict[str, Any]], ords: Sequence[Sequence[int]], now_ts: int
 ) -> list[list[str]]:
     """Insert notes and their cards (``ords[i]`` for note i) with a fresh 'new' state. Returns card ids per note."""
-    note_ids = w.insert_many("note", [{"course_id": course_id, **n} for n in notes])
+    note_ids, stamps = w.insert_batch("note", [{"course_id": course_id, **n} for n in notes])
     order = next_new_order(w)
     card_rows: list[dict[str, Any]] = []
+    card_stamps: list[str] = []
     states: list[tuple[Any, ...]] = []
     result: list[list[str]] = []
-    for note_id, note_ords in zip(note_ids, ords, strict=True):
+    for note_id, note_ords, stamp in zip(note_ids, ords, stamps, strict=True):
         ids = []
         for ord_ in note_ords:
             card_id = new_id()
             ids.append(card_id)
             card_rows.append({"id": card_id, "note_id": note_id, "course_id": course_id, "ord": ord_})
+            card_stamps.append(stamp)
             states.append((card_id, note_id, course_id, QUEUE_NEW, now_ts, order))
         order += 1  # siblings share a position: they are introduced together, then buried apart
         result.append(ids)
-    w.insert_many("card", card_rows)
+    # the cards travel with their note's insert entry in the change log (same stamp)
+    w.insert_batch("card", card_rows, parents=card_stamps)
     w.executemany(
         "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) VALUES (?, ?, ?, ?, ?, ?)",
         states,

@@ -155,11 +155,22 @@ class Writer:
         return self.insert_many(table, [values])[0]
 
     def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Insert rows of the same shape in one statement per row batch, each stamped and logged."""
+        """Insert rows of the same shape in one statement, each stamped and logged. Returns their ids."""
+        return self.insert_batch(table, rows)[0]
+
+    def insert_batch(
+        self, table: str, rows: Sequence[Mapping[str, Any]], *, parents: Sequence[str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """Insert rows of the same shape in one statement, each stamped and logged: (ids, stamps).
+
+        With ``parents`` (one stamp per row, each the stamp of the parent row inserted with it in this
+        transaction), the rows take their parent's stamp and are not logged themselves: the parent's insert
+        entry covers them (a note's insert carries the cards made with it), halving a bulk import's log.
+        """
         if table not in SYNCED:
             raise ValueError(f"{table} is not a synced table")
         if not rows:
-            return []
+            return [], []
         user_cols = list(rows[0])
         cols = ["id", *[c for c in user_cols if c != "id"], "hlc", "created_at", "updated_at"]
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
@@ -167,7 +178,7 @@ class Writer:
         value_cols = cols[1:-3]
         # only lists, dicts and bools need encoding; most columns hold plain values: skip the check for those
         encoded = [c for c in value_cols if any(isinstance(r[c], list | dict | bool) for r in rows[:1])]
-        stamps = self.db.hlc.tick_many(len(rows))
+        stamps = list(parents) if parents is not None else self.db.hlc.tick_many(len(rows))
         ids = [str(r.get("id") or new_id()) for r in rows]
         now = self.now
         if encoded:
@@ -176,10 +187,11 @@ class Writer:
             (row_id, *[row[c] for c in value_cols], hlc, now, now)
             for row_id, row, hlc in zip(ids, rows, stamps, strict=True)
         ]
-        logs = [(table, row_id, "insert", logged_cols, hlc) for row_id, hlc in zip(ids, stamps, strict=True)]
         self.conn.executemany(sql, params)
-        self.conn.executemany("INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)", logs)
-        return ids
+        if parents is None:
+            logs = [(table, row_id, "insert", logged_cols, hlc) for row_id, hlc in zip(ids, stamps, strict=True)]
+            self.conn.executemany("INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)", logs)
+        return ids, stamps
 
     def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> None:
         """Change some columns of a live row."""

@@ -50,16 +50,19 @@ class HybridClock:
 
     def tick_many(self, n: int) -> list[str]:
         """``n`` increasing stamps for one batch of writes, reading the wall clock once."""
-        wall = self._wall()
+        wall, counter = max(self._wall(), self._last.wall_ms), 0
+        if wall == self._last.wall_ms:
+            counter = self._last.counter + 1
         out: list[str] = []
-        for _ in range(n):
-            if wall > self._last.wall_ms:
-                self._last = Stamp(wall, 0, self._device)
-            elif self._last.counter < _MAX_COUNTER:
-                self._last = Stamp(self._last.wall_ms, self._last.counter + 1, self._device)
-            else:  # counter exhausted within one millisecond: borrow the next millisecond
-                self._last = Stamp(self._last.wall_ms + 1, 0, self._device)
-            out.append(str(self._last))
+        device = self._device
+        while len(out) < n:
+            if counter > _MAX_COUNTER:  # counter exhausted within one millisecond: borrow the next one
+                wall, counter = wall + 1, 0
+            take = min(n - len(out), _MAX_COUNTER + 1 - counter)
+            prefix = f"{wall:013d}-"
+            out.extend([f"{prefix}{c:04x}-{device}" for c in range(counter, counter + take)])
+            counter += take
+        self._last = Stamp.parse(out[-1]) if out else self._last
         return out
 
     def receive(self, remote: str) -> None:

@@ -1,0 +1,1 @@
+"""Generation: cards and quiz questions grounded in a course's pages, with or without a model."""

@@ -1,0 +1,121 @@
+"""Lecture notes written for these tests (no third-party text): pages as a parser would store them."""
+
+from __future__ import annotations
+
+from aksio.generate.items import SectionInput
+
+# As a PDF gives it: lines broken mid-sentence, a word hyphenated at a line end, a running header, a page number.
+OS_PAGE_1 = """CS 162 Operating Systems                                   Lecture 7
+Memory Management
+
+Paging
+
+Paging is a memory-management scheme that removes the need for contiguous alloca-
+tion of physical memory. The operating system divides physical memory into fixed-size
+blocks called frames and logical memory into blocks of the same size called pages.
+
+A page table maps each virtual page number to a physical frame number. Every process has
+its own page table, and the kernel switches page tables on every context switch.
+The Translation Lookaside Buffer (TLB) is a small hardware cache of recent address
+translations. A TLB miss forces the hardware to walk the page table in memory.
+
+The working set of a process refers to the set of pages it has used in the most recent
+time window. Thrashing occurs when the combined working sets of all processes do not fit
+in physical memory, so the system spends most of its time moving pages to and from disk.
+7
+"""
+
+OS_PAGE_2 = """Page Replacement
+
+When a page fault occurs and no frame is free, the kernel must evict a page. Belady's
+anomaly, also called the FIFO anomaly, is the surprising case where adding frames raises the
+number of page faults.
+
+Least Recently Used (LRU) evicts the page whose last access lies furthest in the past.
+The clock algorithm approximates LRU with a single reference bit per frame, because exact LRU
+would need a timestamp on every memory access.
+A dirty bit records whether a page was modified; only dirty pages must be written back to disk.
+
+Modern x86-64 processors use four levels of page tables, and a page is usually 4 KB in size.
+Huge pages of 2 MB reduce the number of TLB entries a large program needs.
+8
+"""
+
+BIOLOGY_PAGE = """## The Cell
+
+The cell is the basic structural and functional unit of all living organisms.
+The **nucleus** is a membrane-bound organelle that contains the cell's genetic material.
+**Mitochondria** are the organelles responsible for producing most of the cell's ATP through
+cellular respiration. Adenosine triphosphate (ATP) is the main energy currency of the cell.
+
+Ribosomes are molecular machines that assemble proteins from amino acids. The endoplasmic
+reticulum (ER) is a network of membranes; the rough ER is studded with ribosomes, while the smooth
+ER makes lipids. The **Golgi apparatus** modifies, sorts and packages proteins for secretion.
+
+Osmosis refers to the movement of water across a semipermeable membrane from a region of low
+solute concentration to a region of high solute concentration. **Diffusion** is the net movement
+of particles from a region of higher concentration to a region of lower concentration.
+
+Photosynthesis: the process by which plants turn light energy into chemical energy.
+Chloroplasts are the organelles where photosynthesis takes place, and they contain chlorophyll.
+The human body contains about 37 trillion cells, and red blood cells are the most common type.
+"""
+
+ECONOMICS_PAGE = """# Lecture 3: Markets
+
+Opportunity cost is the value of the best alternative given up when a choice is made.
+We define a market as a place where buyers and sellers exchange goods or services.
+Gross domestic product (GDP) is the total value of final goods and services produced in a
+country in one year.
+
+Demand refers to the quantity of a good that consumers are willing and able to buy at each price.
+The law of demand states that quantity demanded falls as the price rises, because buyers switch
+to cheaper substitutes. A price ceiling is a legal maximum on the price of a good; when it is set
+below the equilibrium price it causes a shortage.
+
+Inflation means a sustained rise in the general price level. The central bank, also called the
+monetary authority, controls the supply of money. Elasticity measures how strongly quantity
+responds to a change in price.
+
+Table of contents ........ 4
+int main() { return 0; }
+"""
+
+CHINESE_PAGE = """第三讲 细胞生物学
+
+细胞是生物体结构和功能的基本单位。细胞核是储存遗传物质的细胞器，控制着细胞的生长和分裂。
+线粒体是细胞进行有氧呼吸的主要场所，被称为细胞的“动力工厂”。
+光合作用是指绿色植物利用光能把二氧化碳和水合成有机物的过程。
+渗透指水分子通过半透膜从低浓度溶液向高浓度溶液扩散的现象。
+核糖体是合成蛋白质的场所，由核糖核酸和蛋白质组成。
+"""
+
+
+def section(title: str, *pages: str, first_page: int = 1) -> SectionInput:
+    return SectionInput(
+        document_id="doc-" + title.lower().replace(" ", "-"),
+        document_title=title,
+        section_id=None,
+        section_title=title,
+        pages=[(first_page + i, text) for i, text in enumerate(pages)],
+    )
+
+
+def os_section() -> SectionInput:
+    return section("Memory", OS_PAGE_1, OS_PAGE_2, first_page=7)
+
+
+def biology_section() -> SectionInput:
+    return section("The Cell", BIOLOGY_PAGE)
+
+
+def economics_section() -> SectionInput:
+    return section("Markets", ECONOMICS_PAGE)
+
+
+def chinese_section() -> SectionInput:
+    return section("细胞生物学", CHINESE_PAGE)
+
+
+def all_sections() -> list[SectionInput]:
+    return [os_section(), biology_section(), economics_section(), chinese_section()]

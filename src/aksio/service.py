@@ -14,6 +14,7 @@ from aksio.blobs import BlobStore, sha256
 from aksio.clock import Clock, SystemClock
 from aksio.config import Paths, Settings, load_settings
 from aksio.errors import AksioError, DatabaseError, ImportFailed, InvalidInput, NotFound, one_of
+from aksio.generation import GenerateMixin
 from aksio.ingest.parsed import PageCallback
 from aksio.models import (
     Course,
@@ -46,7 +47,7 @@ class ImportProgress:
     total_bytes: int
 
 
-class Aksio(StudyMixin):
+class Aksio(StudyMixin, GenerateMixin):
     """An open Aksio home: settings, database and blob store."""
 
     def __init__(self, paths: Paths, settings: Settings, db: Database, clock: Clock, tz: tzinfo | None = None) -> None:

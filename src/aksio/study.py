@@ -19,7 +19,7 @@ from aksio.models import Card, Course
 from aksio.notes import ords_for
 from aksio.storage import cards as card_rows
 from aksio.storage import queue as queue_rows
-from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW, QUEUE_SUSPENDED
+from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_PENDING, QUEUE_REVIEW, QUEUE_SUSPENDED
 from aksio.storage.queue import StateRow
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ class StudyMixin:
         ords = ords_for(kind, front, back)
         note = _note_values(kind, front, back, tags, origin, section_id, source)
         with self.db.write() as w:
-            ids = card_rows.insert_notes(w, target.id, [note], [ords], _ts(self.now()))[0]
+            ids = card_rows.insert_notes(w, target.id, [note], [ords], _ts(self.now()))[1][0]
         return [self._card(i) for i in ids]
 
     def import_cards(
@@ -253,7 +253,7 @@ class StudyMixin:
         if not notes:
             raise InvalidInput(f"{path}: no cards in this file")
         with self.db.write() as w:
-            ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))
+            ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))[1]
         return CardImportReport(course_id=target.id, notes=len(notes), cards=sum(len(i) for i in ids))
 
     def card(self, ref: str) -> Card:
@@ -274,6 +274,7 @@ class StudyMixin:
         tag: str | None = None,
         origin: str | None = None,
         suspended: bool | None = None,
+        pending: bool | None = None,
         limit: int | None = None,
     ) -> list[Card]:
         course_id = self.course_id(course) if course else None
@@ -285,6 +286,7 @@ class StudyMixin:
             tag=tag,
             origin=origin,
             suspended=suspended,
+            status=None if pending is None else "pending" if pending else "active",
             limit=limit,
         )
 
@@ -663,7 +665,9 @@ class StudyMixin:
         scope = " AND k.course_id = ?" if course_id else ""
         params: tuple[str, ...] = (course_id,) if course_id else ()
         cards = self.db.query(
-            f"SELECT k.id, k.course_id, k.suspended FROM card k WHERE k.deleted = 0{scope} ORDER BY k.id", params
+            f"SELECT k.id, k.course_id, k.suspended, n.status FROM card k JOIN note n ON n.id = k.note_id "
+            f"WHERE k.deleted = 0{scope} ORDER BY k.id",
+            params,
         )
         reviews: dict[str, list[tuple[int, datetime]]] = {}
         for r in self.db.query(
@@ -701,6 +705,8 @@ class StudyMixin:
                     fresh = base
                 if c["suspended"]:
                     fresh = StateRow(**{**_row_dict(fresh), "queue": QUEUE_SUSPENDED})
+                elif c["status"] == "pending" and fresh.queue == QUEUE_NEW:
+                    fresh = StateRow(**{**_row_dict(fresh), "queue": QUEUE_PENDING})
                 if fresh != row:
                     changed += 1
                     queue_rows.write_state(w, fresh)

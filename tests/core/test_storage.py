@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def test_a_batch_of_stamps_stays_increasing_past_the_counter_limit(clock: FixedC
     batch = hlc.tick_many(70_000)  # more than one millisecond's 65536 counter values, clock standing still
     after = hlc.tick()
     stamps = [one, *batch, after]
-    assert all(a < b for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(a < b for a, b in pairwise(stamps))
     walls = {Stamp.parse(s).wall_ms for s in stamps}
     assert walls == {int(T0.timestamp() * 1000), int(T0.timestamp() * 1000) + 1}  # borrowed the next ms once
     assert Stamp.parse(batch[0]).counter == 1 and hlc.tick_many(0) == []

@@ -442,10 +442,13 @@ def demo(json: JsonOpt = False) -> None:
     out.print(
         f"  {result['document']['title']}: {result['document']['page_count']} pages, "
         f"{result['document']['section_count']} sections, {result['cards']} flashcards citing their source"
+        + (f" ({result['generated']} made by the offline generator)" if result["generated"] else "")
     )
     name = _quote(result["course"]["name"])
     out.print("Try:")
     out.print(f"  aksio study --course {name}")
+    out.print(f"  aksio card list --origin generated --course {name}")
+    out.print(f"  aksio generate questions --course {name}")
     out.print(f"  aksio doc show {_quote(result['document']['title'])}")
     out.print(f"  aksio search 'page replacement' --course {name}")
     out.print(f"  aksio search 进程 --course {name}")
@@ -459,3 +462,4 @@ def _quote(text: str) -> str:
 
 
 from aksio.cli import cards as _cards  # noqa: E402, F401 - registers the card commands
+from aksio.cli import generate as _generate  # noqa: E402, F401 - registers the generation commands

@@ -61,17 +61,22 @@ def card_list(
     due: Annotated[bool, typer.Option("--due", help="Only cards due by the end of today.")] = False,
     tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Only cards with this tag.")] = None,  # noqa: UP045
     origin: Annotated[
-        Optional[str], typer.Option(help="Only cards of this origin (manual, import, offline, a model).")  # noqa: UP045
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Only cards of this origin: manual, import, generated, offline, ollama, openai/MODEL..."),
     ] = None,
     suspended: Annotated[
         Optional[bool], typer.Option("--suspended/--active", help="Only suspended, or only active, cards.")  # noqa: UP045
+    ] = None,
+    pending: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--pending/--accepted", help="Only generated cards held for review, or only the others."),
     ] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="At most this many.")] = None,  # noqa: UP045
     json: JsonOpt = False,
 ) -> None:
     """List cards."""
     with _open() as aksio:
-        cards = aksio.cards(course, due=due, tag=tag, origin=origin, suspended=suspended, limit=limit)
+        cards = aksio.cards(course, due=due, tag=tag, origin=origin, suspended=suspended, pending=pending, limit=limit)
     if json:
         print_json({"cards": cards})
         return

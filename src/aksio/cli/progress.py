@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from aksio.generation import GenerationProgress
     from aksio.service import ImportProgress
 
 _DELAY_S = 0.5
@@ -71,3 +72,43 @@ class ImportBar:
             completed=event.done_bytes,
             files=f"{min(event.index + 1, event.total)}/{event.total} {name[:40]}",
         )
+
+
+class GenerateBar:
+    """A rich progress bar over a generation's section parts (kept and rejected so far); stderr, never --json."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        import sys
+
+        self.enabled = enabled and sys.stderr.isatty()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> GenerateBar:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, event: GenerationProgress) -> None:
+        if not self.enabled:
+            return
+        if self._progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            from aksio.cli.output import err_console
+
+            self._progress = Progress(
+                TextColumn("[bold]generating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("sections  {task.fields[kept]} kept  {task.fields[rejected]} rejected"),
+                TimeElapsedColumn(),
+                console=err_console(),
+                transient=True,
+            )
+            self._task = self._progress.add_task("generating", total=event.parts_total, kept=0, rejected=0)
+            self._progress.start()
+        assert self._task is not None
+        self._progress.update(self._task, completed=event.parts_done, kept=event.kept, rejected=event.rejected)

@@ -87,14 +87,19 @@ def ensure_demo(aksio: Aksio) -> dict[str, Any]:
     doc_id = report.imported[0].document_id if report.imported else report.skipped[0].document_id
     assert doc_id is not None
     document = aksio.document(doc_id)
+    generated = 0
     if not aksio.cards(course.id, limit=1):
         _add_demo_cards(aksio, course.id, doc_id)
+        # and what the offline generator makes of the same notes (no model needed); near-duplicates of the
+        # hand-written cards are dropped by the generator's checks
+        generated = aksio.generate("cards", course.id, provider="offline", per_section=4).kept
     return {
         "data_dir": str(aksio.paths.home),
         "course": aksio.course(course.id).model_dump(mode="json"),
         "document": document.model_dump(mode="json", exclude={"sections"}),
         "created": bool(report.imported),
         "cards": len(aksio.cards(course.id)),
+        "generated": generated,
     }
 
 

@@ -16,8 +16,14 @@ from aksio.storage.db import Database, Writer
 if TYPE_CHECKING:
     from aksio.storage.queue import StateRow
 
-QUEUE_NEW, QUEUE_LEARNING, QUEUE_REVIEW, QUEUE_SUSPENDED = 0, 1, 2, -1
-QUEUE_NAMES = {QUEUE_NEW: "new", QUEUE_LEARNING: "learning", QUEUE_REVIEW: "review", QUEUE_SUSPENDED: "suspended"}
+QUEUE_NEW, QUEUE_LEARNING, QUEUE_REVIEW, QUEUE_SUSPENDED, QUEUE_PENDING = 0, 1, 2, -1, -2
+QUEUE_NAMES = {
+    QUEUE_NEW: "new",
+    QUEUE_LEARNING: "learning",
+    QUEUE_REVIEW: "review",
+    QUEUE_SUSPENDED: "suspended",
+    QUEUE_PENDING: "pending",  # generated, held until the student accepts it
+}
 
 _SELECT = """
 SELECT k.id, k.note_id, k.course_id, c.name AS course_name, n.kind, k.ord, n.front AS note_front,
@@ -120,6 +126,7 @@ def list_cards(
     tag: str | None = None,
     origin: str | None = None,
     suspended: bool | None = None,
+    status: str | None = None,
     limit: int | None = None,
 ) -> list[Card]:
     where = ["k.deleted = 0"]
@@ -134,8 +141,11 @@ def list_cards(
         where.append("EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
         params.append(tag)
     if origin:
-        where.append("n.origin = ?")
-        params.append(origin)
+        where.append(origin_condition("n.origin"))
+        params += [origin, origin, origin]
+    if status:
+        where.append("n.status = ?")
+        params.append(status)
     if suspended is not None:
         where.append("k.suspended = ?")
         params.append(int(suspended))
@@ -146,15 +156,34 @@ def list_cards(
     return [_card(r) for r in db.query(sql, params)]
 
 
+def origin_condition(column: str) -> str:
+    """SQL matching an origin filter (three parameters, all the filter): the exact origin; "generated" for
+    anything generated; a provider ("ollama") or provider/model for what that model made ("gen:ollama/...")."""
+    return (
+        f"({column} = ? OR (? = 'generated' AND ({column} = 'offline' OR {column} LIKE 'gen:%')) "
+        f"OR {column} LIKE 'gen:' || ? || '%')"
+    )
+
+
 def next_new_order(db: Database | Writer) -> int:
     conn = db.conn
     return int(conn.execute("SELECT coalesce(max(new_order), 0) + 1 FROM card_state").fetchone()[0])
 
 
 def insert_notes(
-    w: Writer, course_id: str, notes: Sequence[dict[str, Any]], ords: Sequence[Sequence[int]], now_ts: int
-) -> list[list[str]]:
-    """Insert notes and their cards (``ords[i]`` for note i) with a fresh 'new' state. Returns card ids per note."""
+    w: Writer,
+    course_id: str,
+    notes: Sequence[dict[str, Any]],
+    ords: Sequence[Sequence[int]],
+    now_ts: int,
+    *,
+    held: bool = False,
+) -> tuple[list[str], list[list[str]]]:
+    """Insert notes and their cards (``ords[i]`` for note i) with a fresh 'new' state (or held: pending).
+    Returns the note ids and each note's card ids."""
+    queue = QUEUE_PENDING if held else QUEUE_NEW
+    if held:
+        notes = [{**n, "status": "pending"} for n in notes]
     note_ids, stamps = w.insert_batch("note", [{"course_id": course_id, **n} for n in notes])
     order = next_new_order(w)
     card_rows: list[dict[str, Any]] = []
@@ -168,7 +197,7 @@ def insert_notes(
             ids.append(card_id)
             card_rows.append({"id": card_id, "note_id": note_id, "course_id": course_id, "ord": ord_})
             card_stamps.append(stamp)
-            states.append((card_id, note_id, course_id, QUEUE_NEW, now_ts, order))
+            states.append((card_id, note_id, course_id, queue, now_ts, order))
         order += 1  # siblings share a position: they are introduced together, then buried apart
         result.append(ids)
     # the cards travel with their note's insert entry in the change log (same stamp)
@@ -177,7 +206,7 @@ def insert_notes(
         "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) VALUES (?, ?, ?, ?, ?, ?)",
         states,
     )
-    return result
+    return note_ids, result
 
 
 def update_card(w: Writer, card_id: str, changes: dict[str, Any]) -> None:

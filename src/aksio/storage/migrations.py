@@ -178,6 +178,64 @@ MIGRATIONS: list[str] = [
         siblings TEXT NOT NULL DEFAULT '[]'
     );
     """,
+    # 3: generation: pending notes, quiz questions, the LLM response cache and usage, finished generation parts
+    f"""
+    -- pending: generated and held for the student to accept; its cards are in no study queue until then
+    ALTER TABLE note ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'pending'));
+
+    CREATE TABLE question (
+        id TEXT PRIMARY KEY,
+        course_id TEXT NOT NULL REFERENCES course (id),
+        section_id TEXT REFERENCES section (id),
+        kind TEXT NOT NULL CHECK (kind IN ('multiple_choice', 'true_false', 'short_answer')),
+        prompt TEXT NOT NULL,
+        choices TEXT NOT NULL DEFAULT '[]',
+        answer TEXT NOT NULL,
+        explanation TEXT NOT NULL DEFAULT '',
+        difficulty INTEGER NOT NULL DEFAULT 1 CHECK (difficulty BETWEEN 1 AND 5),
+        source_document_id TEXT REFERENCES document (id),
+        source_page INTEGER,
+        source_quote TEXT,
+        origin TEXT NOT NULL DEFAULT 'manual',
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'pending')),
+        {SYNC_COLUMNS}
+    );
+    CREATE INDEX question_course ON question (course_id);
+
+    -- local: answers already paid for, keyed by sha256 of (provider, model, messages, schema)
+    CREATE TABLE llm_cache (
+        key TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        text TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    -- local: tokens spent, one row per generation part (for usage tracking)
+    CREATE TABLE llm_usage (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        cached INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL
+    );
+
+    -- local: parts of sections a generation finished; a rerun with the same settings skips them (resume)
+    CREATE TABLE generation_part (
+        course_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kept INTEGER NOT NULL,
+        rejected TEXT NOT NULL,
+        done_at TEXT NOT NULL,
+        PRIMARY KEY (course_id, key)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -1,0 +1,106 @@
+"""What generation sends a model: section parts sized for its context window, and the prompts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from aksio.generate.items import SectionInput
+from aksio.llm.base import Message
+
+What = Literal["cards", "questions"]
+PROMPT_VERSION = 1  # part keys change with it, so an improved prompt is not skipped as "already done"
+CHARS_PER_TOKEN = 4  # a conservative average for English lecture text
+
+
+def split_parts(section: SectionInput, max_chars: int) -> list[SectionInput]:
+    """The section cut at page boundaries into parts of at most ``max_chars`` (a page longer than that is cut
+    at a paragraph or line break: a quote must stay on the page it cites, so pages are never merged across)."""
+    parts: list[SectionInput] = []
+    pages: list[tuple[int, str]] = []
+    size = 0
+    for page, text in section.pages:
+        for piece in _pieces(text, max_chars):
+            if pages and size + len(piece) > max_chars:
+                parts.append(section.model_copy(update={"pages": pages}))
+                pages, size = [], 0
+            pages.append((page, piece))
+            size += len(piece)
+    if pages:
+        parts.append(section.model_copy(update={"pages": pages}))
+    return parts
+
+
+def _pieces(text: str, max_chars: int) -> list[str]:
+    if len(text) <= max_chars:
+        return [text]
+    out: list[str] = []
+    rest = text
+    while len(rest) > max_chars:
+        cut = max(rest.rfind("\n\n", 0, max_chars), rest.rfind("\n", 0, max_chars), rest.rfind(". ", 0, max_chars))
+        cut = cut + 1 if cut > max_chars // 4 else max_chars
+        out.append(rest[:cut])
+        rest = rest[cut:]
+    if rest.strip():
+        out.append(rest)
+    return out
+
+
+def part_key(what: What, generator: str, options: dict[str, object], part: SectionInput) -> str:
+    """Names one unit of work: the same part, generator and options give the same key (resume skips it)."""
+    body = json.dumps(
+        [PROMPT_VERSION, what, generator, options, part.document_id, part.section_id, part.pages],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+_CARD_RULES = """You write flashcards for a student from their lecture notes.
+Rules for every card:
+- one fact per card; the answer is short (a term, a number or a short phrase), never a list;
+- the question must not contain its answer;
+- `quote` is one sentence copied character for character from the notes, from the page given in `page`,
+  and the card's fact must be stated in that sentence;
+- use only what the notes say; no outside knowledge.
+Answer with JSON only."""
+
+_QUESTION_RULES = """You write quiz questions for a student from their lecture notes.
+Rules for every question:
+- multiple_choice: exactly 4 choices, exactly one correct; the 3 wrong ones are of the same type and similar
+  length as the right one; never "all of the above" or "none of the above"; `answer` is the correct choice's text;
+- true_false: choices ["True", "False"], `answer` "True" or "False";
+- short_answer: choices [], `answer` is a short reference answer;
+- `explanation` says why the answer is right, from the notes; `difficulty` 1 (recall) to 5 (apply several ideas);
+- `quote` is one sentence copied character for character from the notes, from the page given in `page`.
+Answer with JSON only."""
+
+_KINDS = {
+    "basic": 'Every card has kind "basic" (front: a question, back: its answer).',
+    "cloze": 'Every card has kind "cloze": front is a sentence from the notes with the key term hidden as '
+    "{{c1::term}}, back is empty.",
+    "mixed": 'Mix kinds: "basic" (front: a question, back: its answer) and "cloze" (front: a sentence with the '
+    "key term hidden as {{c1::term}}, back empty).",
+}
+
+
+def _notes(part: SectionInput) -> str:
+    pages = "\n\n".join(f"[page {page}]\n{text.strip()}" for page, text in part.pages)
+    return f"Document: {part.document_title}\nSection: {part.section_title}\n\n{pages}"
+
+
+def card_messages(part: SectionInput, count: int, kind: str) -> list[Message]:
+    ask = f"Write up to {count} flashcards on the most important facts of these notes. {_KINDS[kind]}"
+    return [
+        {"role": "system", "content": _CARD_RULES},
+        {"role": "user", "content": f"{ask}\n\n{_notes(part)}"},
+    ]
+
+
+def question_messages(part: SectionInput, count: int) -> list[Message]:
+    ask = f"Write up to {count} quiz questions on these notes, mixing the three types."
+    return [
+        {"role": "system", "content": _QUESTION_RULES},
+        {"role": "user", "content": f"{ask}\n\n{_notes(part)}"},
+    ]

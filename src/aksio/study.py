@@ -333,7 +333,12 @@ class StudyMixin:
         self._queues_changed()
         with self.db.write() as w:
             card_rows.update_card(w, card.id, {"suspended": suspended})
-            queue = QUEUE_SUSPENDED if suspended else self._queue_of(self._memory_or_none(row))
+            if suspended:
+                queue = QUEUE_SUSPENDED
+            elif card_rows.note_status(w, card.note_id) == "pending":  # held: back to held, not to study
+                queue = QUEUE_PENDING
+            else:
+                queue = self._queue_of(self._memory_or_none(row))
             queue_rows.set_queue(w, [card.id], queue)
         return self._card(card.id)
 

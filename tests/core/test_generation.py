@@ -60,6 +60,8 @@ def test_held_cards_stay_out_of_study_until_accepted_and_reject_deletes_them(aks
     assert all(c.state.queue == "pending" for c in held) and aksio.next_card("OS") is None
     assert aksio.due("OS").counts.new == 0
     first = held[0]
+    aksio.suspend(held[1].id)
+    assert aksio.suspend(held[1].id, suspended=False).state.queue == "pending"  # still held, not studyable
     assert aksio.accept_cards(cards=[first.id]) == 1
     assert aksio.next_card("OS") is not None and aksio.card(first.id).state.queue == "new"
     assert aksio.reject_cards("OS", origin="generated") == report.kept - 1  # only the held ones

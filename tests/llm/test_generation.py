@@ -209,3 +209,54 @@ def test_cli_generates_with_a_model_from_the_environment(
     monkeypatch.setenv("AKSIO_LLM__BASE_URL", closed_port_url())
     code, out, err = cli("generate", "cards", "-c", "OS", "-p", "ollama", "-m", "other")
     assert code == 1 and err.count("\n") == 1 and "ollama serve" in err
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Reply(status=429, error="slow down", retry_after="0"),
+        Reply(status=503, error="loading model"),
+        Reply(delay=2.5),  # longer than the 1 s timeout
+    ],
+    ids=["429", "503", "timeout"],
+)
+def test_a_transient_fault_is_retried_and_the_batch_finishes(app: Aksio, fake_llm: FakeLLM, fault: Reply) -> None:
+    app.settings.llm = ollama_settings(fake_llm, max_retries=1, timeout=1)
+    fake_llm.script.default = Reply(text=cards_from_notes)
+    fake_llm.script.reply(fault)
+    report = app.generate("cards", "OS", concurrency=1)
+    assert (report.parts_done, report.parts_failed, report.kept) == (3, 0, 6)
+    assert len(fake_llm.script.chat_requests()) == 4  # one retry
+
+
+def test_malformed_answers_fail_their_part_only_and_nothing_usable_is_an_error(
+    cli: Cli, fake_llm: FakeLLM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AKSIO_LLM__BASE_URL", fake_llm.url)
+    monkeypatch.setenv("AKSIO_LLM__MAX_RETRIES", "0")
+    notes = tmp_path / "n.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    assert cli("course", "add", "OS")[0] == 0 and cli("import", str(notes), "-c", "OS")[0] == 0
+    fake_llm.script.default = Reply(raw=b'{"message": {"content": "unterminated')
+    code, out, err = cli("generate", "cards", "-c", "OS", "-p", "ollama", "-m", "llama3.1", "--json")
+    assert code == 1 and json.loads(out)["rejected"] == {"model_error": 3} and "nothing usable" in err
+    assert json.loads(cli("card", "list", "--json")[1])["cards"] == []
+    fake_llm.script.default = Reply(text=cards_from_notes)
+    code, out, _ = cli("generate", "cards", "-c", "OS", "-p", "ollama", "-m", "llama3.1", "--json")
+    assert code == 0 and json.loads(out)["parts_done"] == 3  # the failed parts were not marked done
+
+
+def test_an_unknown_model_and_a_missing_key_are_one_line(
+    cli: Cli, fake_llm: FakeLLM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AKSIO_LLM__BASE_URL", fake_llm.url)
+    notes = tmp_path / "n.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    assert cli("course", "add", "OS")[0] == 0 and cli("import", str(notes), "-c", "OS")[0] == 0
+    fake_llm.script.default = Reply(status=404, error='model "nope" not found, try pulling it first')
+    code, _, err = cli("generate", "cards", "-c", "OS", "-p", "ollama", "-m", "nope")
+    assert code == 1 and err.count("\n") == 1 and "ollama pull nope" in err
+    monkeypatch.setenv("AKSIO_LLM__BASE_URL", "https://llm.example.invalid/v1")  # remote: a key is needed
+    monkeypatch.delenv("AKSIO_LLM_API_KEY", raising=False)
+    code, _, err = cli("generate", "cards", "-c", "OS", "-p", "openai", "-m", "gpt-4o-mini")
+    assert code == 1 and err.count("\n") == 1 and "AKSIO_LLM_API_KEY" in err

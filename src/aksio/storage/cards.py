@@ -217,6 +217,11 @@ def update_note(w: Writer, note_id: str, changes: dict[str, Any]) -> None:
     w.update("note", note_id, changes)
 
 
+def note_status(db: Database | Writer, note_id: str) -> str:
+    """active, or pending (generated and held for review)."""
+    return str(db.conn.execute("SELECT status FROM note WHERE id = ?", (note_id,)).fetchone()[0])
+
+
 def card_ids_of_note(db: Database | Writer, note_id: str) -> list[str]:
     rows = db.conn.execute("SELECT id FROM card WHERE note_id = ? AND deleted = 0 ORDER BY ord", (note_id,))
     return [r[0] for r in rows]

@@ -137,8 +137,7 @@ def test_missing_path_folder_without_documents_and_unknown_course(
     assert blobs(home) == []
 
 
-def test_an_unreadable_file_is_refused_as_permission_denied(aksio: Aksio, docs: Docs) -> None:
-    # Through the facade: the command line refuses an unreadable argument itself, before any import.
+def test_an_unreadable_file_is_refused_as_permission_denied(aksio: Aksio, docs: Docs, cli: Cli) -> None:
     aksio.add_course("OS")
     path = docs("private.pdf", docmaker.outline_pdf)
     path.chmod(0)
@@ -149,6 +148,8 @@ def test_an_unreadable_file_is_refused_as_permission_denied(aksio: Aksio, docs: 
         pass
     report = aksio.import_paths([path], "OS")
     assert report.imported == [] and [(f.path, f.reason) for f in report.failed] == [(str(path), "permission denied")]
+    code, _, err = cli("import", str(path), "-c", "OS")  # not click's own usage error: ours, one line
+    assert code == 1 and err == f"error: {path}: permission denied\n"
 
 
 def test_a_folder_of_bad_files_reports_each_on_its_own_line(cli: Cli, course: str, docs: Docs, home: Path) -> None:

@@ -238,7 +238,7 @@ def course_rm(
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).", readable=False)],
     course: Annotated[str, typer.Option("--course", "-c", help="Course name, code or id.")],
     tag: TagOpt = None,
     json: JsonOpt = False,

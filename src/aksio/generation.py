@@ -107,16 +107,6 @@ class GenerateMixin:
         def card(self, ref: str) -> Card: ...
         def _queues_changed(self) -> None: ...
         def _find_document(self, ref: str, course: str | None) -> Document: ...
-        def cards(
-            self,
-            course: str | None = None,
-            *,
-            due: bool = False,
-            tag: str | None = None,
-            origin: str | None = None,
-            suspended: bool | None = None,
-            limit: int | None = None,
-        ) -> list[Card]: ...
 
     # -- the model ---------------------------------------------------------------------------------
 

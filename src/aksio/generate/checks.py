@@ -123,7 +123,7 @@ def quote_on_page(quote: str, page_text: str) -> bool:
 # --- words --------------------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     [
         "a",
         "an",
@@ -242,7 +242,7 @@ def _stem(word: str) -> str:
 
 def _content_words(text: str) -> set[str]:
     words = _WORD.findall(normalise(text).casefold())
-    return {_stem(w) for w in words if w not in _STOPWORDS and not _CJK.search(w)}
+    return {_stem(w) for w in words if w not in STOPWORDS and not _CJK.search(w)}
 
 
 def _contains_phrase(haystack: str, needle: str) -> bool:

@@ -129,23 +129,14 @@ def list_cards(
     status: str | None = None,
     limit: int | None = None,
 ) -> list[Card]:
-    where = ["k.deleted = 0"]
-    params: list[Any] = []
-    if course_id:
-        where.append("k.course_id = ?")
-        params.append(course_id)
+    where, params = item_filters("n", course_id, origin, status)
+    where.append("k.deleted = 0")
     if due_before is not None:
         where.append("s.queue IN (1, 2) AND s.due <= ? AND k.suspended = 0")
         params.append(due_before)
     if tag:
         where.append("EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
         params.append(tag)
-    if origin:
-        where.append(origin_condition("n.origin"))
-        params += [origin, origin, origin]
-    if status:
-        where.append("n.status = ?")
-        params.append(status)
     if suspended is not None:
         where.append("k.suspended = ?")
         params.append(int(suspended))
@@ -163,6 +154,23 @@ def origin_condition(column: str) -> str:
         f"({column} = ? OR (? = 'generated' AND ({column} = 'offline' OR {column} LIKE 'gen:%')) "
         f"OR {column} LIKE 'gen:' || ? || '%')"
     )
+
+
+def item_filters(
+    alias: str, course_id: str | None, origin: str | None, status: str | None
+) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions, and their parameters, that lists of notes or questions (``alias``) share."""
+    where, params = [f"{alias}.deleted = 0"], []
+    if course_id:
+        where.append(f"{alias}.course_id = ?")
+        params.append(course_id)
+    if origin:
+        where.append(origin_condition(f"{alias}.origin"))
+        params += [origin, origin, origin]
+    if status:
+        where.append(f"{alias}.status = ?")
+        params.append(status)
+    return where, params
 
 
 def next_new_order(db: Database | Writer) -> int:

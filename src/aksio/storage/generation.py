@@ -10,7 +10,7 @@ from typing import Any
 from aksio.generate.items import SectionInput
 from aksio.llm.base import Usage
 from aksio.llm.reliability import CachedResponse
-from aksio.storage.cards import QUEUE_NEW, QUEUE_PENDING, origin_condition
+from aksio.storage.cards import QUEUE_NEW, QUEUE_PENDING, item_filters
 from aksio.storage.db import Database, Writer
 
 
@@ -169,16 +169,7 @@ _QUESTION_COLS = (
 def list_questions(
     db: Database, course_id: str | None, origin: str | None, status: str | None, limit: int | None
 ) -> list[dict[str, Any]]:
-    where, params = ["q.deleted = 0"], []
-    if course_id:
-        where.append("q.course_id = ?")
-        params.append(course_id)
-    if origin:
-        where.append(origin_condition("q.origin"))
-        params += [origin, origin, origin]
-    if status:
-        where.append("q.status = ?")
-        params.append(status)
+    where, params = item_filters("q", course_id, origin, status)
     sql = (
         f"SELECT {_QUESTION_COLS} FROM question q JOIN course c ON c.id = q.course_id "
         f"WHERE {' AND '.join(where)} ORDER BY q.id"
@@ -207,16 +198,7 @@ def notes_matching(
     db: Database, course_id: str | None, origin: str | None, status: str | None, card_ids: Sequence[str]
 ) -> list[str]:
     """Live note ids by course, origin, status and/or the ids of their cards."""
-    where, params = ["n.deleted = 0"], []
-    if course_id:
-        where.append("n.course_id = ?")
-        params.append(course_id)
-    if origin:
-        where.append(origin_condition("n.origin"))
-        params += [origin, origin, origin]
-    if status:
-        where.append("n.status = ?")
-        params.append(status)
+    where, params = item_filters("n", course_id, origin, status)
     if card_ids:
         where.append(f"n.id IN (SELECT note_id FROM card WHERE id IN ({','.join('?' * len(card_ids))}))")
         params += list(card_ids)

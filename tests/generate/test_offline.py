@@ -229,3 +229,14 @@ def test_random_text_never_crashes(texts: list[str], seed: int) -> None:
     for c in cards:
         assert quote_on_page(c.quote, pages(sec)[c.page])
     offline_questions(sec, limit=10, rng=random.Random(seed), course_terms=["Alpha", "Beta", "Gamma"])
+
+
+def test_a_numbered_section_title_is_not_read_as_the_start_of_its_first_sentence() -> None:
+    from aksio.generate.items import SectionInput as Section
+
+    text = "3. Synchronization\nA race condition occurs when the result depends on the order in which threads run."
+    section = Section(
+        document_id="d", document_title="OS", section_id="s", section_title="3. Synchronization", pages=[(1, text)]
+    )
+    cards = offline_cards(section, limit=5, kind="basic", rng=random.Random(1))
+    assert cards and all("Synchronization" not in c.front and "Synchronization" not in c.quote for c in cards)

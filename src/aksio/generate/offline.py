@@ -148,8 +148,9 @@ def _is_heading(line: str, next_line: str) -> bool:
     return 0 < len(words) <= 10 and len(line) <= 70 and (not next_line or next_line[:1].isupper() or next_line == "")
 
 
-def _units(text: str) -> Iterator[tuple[str, bool]]:
-    """(paragraph or list item, whether it is a heading), whitespace collapsed."""
+def _units(text: str, titles: frozenset[str] = frozenset()) -> Iterator[tuple[str, bool]]:
+    """(paragraph or list item, whether it is a heading), whitespace collapsed. A line that is one of ``titles``
+    (the section's and document's, as imported) is a heading even when it looks like a numbered list item."""
     lines = _clean_lines(text[:MAX_PAGE_CHARS])
     unit: list[str] = []
     for i, line in enumerate(lines):
@@ -162,7 +163,7 @@ def _units(text: str) -> Iterator[tuple[str, bool]]:
         if _BULLET.match(line) and unit:
             yield " ".join(unit), False
             unit = []
-        if not unit and _is_heading(line, nxt):
+        if not unit and (line.casefold() in titles or _is_heading(line, nxt)):
             yield line, True
             continue
         unit.append(line)
@@ -221,8 +222,9 @@ def _sentences(section: SectionInput) -> tuple[list[_Sentence], list[str]]:
     sentences: list[_Sentence] = []
     headings: list[str] = []
     order = 0
+    titles = frozenset(" ".join(t.split()).casefold() for t in (section.section_title, section.document_title))
     for page, text in section.pages:
-        for unit, heading in _units(text):
+        for unit, heading in _units(text, titles):
             if heading:
                 headings.append(_display(re.sub(r"^[#\s]*(?:\d+(?:\.\d+)*\.?\s+)?", "", unit)))
                 continue

@@ -276,21 +276,23 @@ class GenerateMixin:
             raise InvalidInput("--concurrency must be between 1 and 64")
         pending: dict[Future[_Outcome], tuple[str, SectionInput]] = {}
         queue = list(todo)
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aksio-llm") as pool:
-            try:
-                while queue or pending:
-                    while queue and len(pending) < concurrency:
-                        key, part = queue.pop(0)
-                        pending[pool.submit(run, key, part)] = (key, part)
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        key, part = pending.pop(future)
-                        finish(key, part, future.result())
-            except BaseException:
-                cancel.set()
-                for future in pending:
-                    future.cancel()
-                raise
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aksio-llm")
+        try:
+            while queue or pending:
+                while queue and len(pending) < concurrency:
+                    key, part = queue.pop(0)
+                    pending[pool.submit(run, key, part)] = (key, part)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key, part = pending.pop(future)
+                    finish(key, part, future.result())
+        except BaseException:
+            # Ctrl-C or an error that ends the batch: stop retries and waiting parts now; a call already in
+            # flight ends on its own (its answer is dropped: the part is not done, a rerun redoes it)
+            cancel.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
 
     def _model_outcome(
         self,

@@ -260,3 +260,18 @@ def test_an_unknown_model_and_a_missing_key_are_one_line(
     monkeypatch.delenv("AKSIO_LLM_API_KEY", raising=False)
     code, _, err = cli("generate", "cards", "-c", "OS", "-p", "openai", "-m", "gpt-4o-mini")
     assert code == 1 and err.count("\n") == 1 and "AKSIO_LLM_API_KEY" in err
+
+
+def test_ctrl_c_keeps_finished_parts_and_a_rerun_does_the_rest(app: Aksio, fake_llm: FakeLLM) -> None:
+    _use(app, fake_llm)
+    fake_llm.script.default = Reply(text=cards_from_notes)
+    fake_llm.script.latency = 0.2
+
+    def interrupt_after_the_first(progress: Any) -> None:
+        raise KeyboardInterrupt  # what Ctrl-C does in the calling thread
+
+    first = app.generate("cards", "OS", concurrency=1, progress=interrupt_after_the_first)
+    assert first.interrupted and first.parts_done == 1 and len(_stored_cards(app)) == first.kept == 2
+    rest = app.generate("cards", "OS", concurrency=1)
+    assert (rest.parts_resumed, rest.parts_done, rest.interrupted) == (1, 2, False)
+    assert len(_stored_cards(app)) == 6

@@ -194,22 +194,22 @@ def insert_notes(
         notes = [{**n, "status": "pending"} for n in notes]
     note_ids, stamps = w.insert_batch("note", [{"course_id": course_id, **n} for n in notes])
     order = next_new_order(w)
-    card_rows: list[dict[str, Any]] = []
+    card_ids: list[str] = []
+    card_values: list[tuple[str, str, int]] = []
     card_stamps: list[str] = []
     states: list[tuple[Any, ...]] = []
     result: list[list[str]] = []
     for note_id, note_ords, stamp in zip(note_ids, ords, stamps, strict=True):
-        ids = []
-        for ord_ in note_ords:
-            card_id = new_id()
-            ids.append(card_id)
-            card_rows.append({"id": card_id, "note_id": note_id, "course_id": course_id, "ord": ord_})
-            card_stamps.append(stamp)
+        ids = [new_id() for _ in note_ords]
+        for card_id, ord_ in zip(ids, note_ords, strict=True):
+            card_values.append((note_id, course_id, ord_))
             states.append((card_id, note_id, course_id, queue, now_ts, order))
+        card_ids += ids
+        card_stamps += [stamp] * len(ids)
         order += 1  # siblings share a position: they are introduced together, then buried apart
         result.append(ids)
     # the cards travel with their note's insert entry in the change log (same stamp)
-    w.insert_batch("card", card_rows, parents=card_stamps)
+    w.insert_rows("card", ("note_id", "course_id", "ord"), card_values, ids=card_ids, parents=card_stamps)
     w.executemany(
         "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) VALUES (?, ?, ?, ?, ?, ?)",
         states,

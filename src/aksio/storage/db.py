@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -167,31 +168,45 @@ class Writer:
         transaction), the rows take their parent's stamp and are not logged themselves: the parent's insert
         entry covers them (a note's insert carries the cards made with it), halving a bulk import's log.
         """
-        if table not in SYNCED:
-            raise ValueError(f"{table} is not a synced table")
         if not rows:
             return [], []
-        user_cols = list(rows[0])
-        cols = ["id", *[c for c in user_cols if c != "id"], "hlc", "created_at", "updated_at"]
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        logged_cols = ",".join(c for c in cols[1:-3] if c not in LOCAL_COLUMNS)
-        value_cols = cols[1:-3]
+        value_cols = [c for c in rows[0] if c != "id"]
         # only lists, dicts and bools need encoding; most columns hold plain values: skip the check for those
-        encoded = [c for c in value_cols if any(isinstance(r[c], list | dict | bool) for r in rows[:1])]
-        stamps = list(parents) if parents is not None else self.db.hlc.tick_many(len(rows))
-        ids = [str(r.get("id") or new_id()) for r in rows]
-        now = self.now
+        encoded = [c for c in value_cols if isinstance(rows[0][c], list | dict | bool)]
         if encoded:
             rows = [{**r, **{c: _encode(r[c]) for c in encoded}} for r in rows]
-        params = [
-            (row_id, *[row[c] for c in value_cols], hlc, now, now)
-            for row_id, row, hlc in zip(ids, rows, stamps, strict=True)
-        ]
-        self.conn.executemany(sql, params)
+        ids = [str(r.get("id") or new_id()) for r in rows]
+        get = itemgetter(*value_cols)
+        values = [get(r) for r in rows] if len(value_cols) > 1 else [(get(r),) for r in rows]
+        return self.insert_rows(table, value_cols, values, ids=ids, parents=parents)
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        values: Sequence[Sequence[Any]],
+        *,
+        ids: Sequence[str] | None = None,
+        parents: Sequence[str] | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """``insert_batch`` for rows given as tuples of ``columns``, already encoded (the bulk path)."""
+        if table not in SYNCED:
+            raise ValueError(f"{table} is not a synced table")
+        if not values:
+            return [], []
+        cols = ["id", *columns, "hlc", "created_at", "updated_at"]
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        stamps = list(parents) if parents is not None else self.db.hlc.tick_many(len(values))
+        row_ids = list(ids) if ids is not None else [new_id() for _ in values]
+        now = self.now
+        self.conn.executemany(sql, [(i, *v, h, now, now) for i, v, h in zip(row_ids, values, stamps, strict=True)])
         if parents is None:
-            logs = [(table, row_id, "insert", logged_cols, hlc) for row_id, hlc in zip(ids, stamps, strict=True)]
-            self.conn.executemany("INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)", logs)
-        return ids, stamps
+            logged = ",".join(c for c in columns if c not in LOCAL_COLUMNS)
+            self.conn.executemany(
+                "INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)",
+                [(table, i, "insert", logged, h) for i, h in zip(row_ids, stamps, strict=True)],
+            )
+        return row_ids, stamps
 
     def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> None:
         """Change some columns of a live row."""

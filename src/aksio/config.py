@@ -57,6 +57,14 @@ class LLMSettings(BaseModel):
     keep_alive: str = Field("10m", description="how long Ollama keeps the model loaded after a call")
 
 
+class TUISettings(BaseModel):
+    theme: str = Field("aksio-dark", description="colour theme of the terminal app (Textual's, or aksio-dark/light)")
+    keymap: dict[str, str] = Field(
+        default_factory=dict,
+        description='binding id -> keys, e.g. {"review.again" = "1,j"}; `?` in the app lists the ids',
+    )
+
+
 class Settings(BaseSettings):
     """Every setting, with its default. Nested keys are written ``section.key`` on the command line."""
 
@@ -67,6 +75,7 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     study: StudySettings = Field(default_factory=StudySettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    tui: TUISettings = Field(default_factory=TUISettings)
 
     @classmethod
     def settings_customise_sources(

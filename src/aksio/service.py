@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from aksio.activity import ActivityMixin
 from aksio.blobs import BlobStore, sha256
 from aksio.clock import Clock, SystemClock
 from aksio.config import Paths, Settings, load_settings
@@ -47,7 +48,7 @@ class ImportProgress:
     total_bytes: int
 
 
-class Aksio(StudyMixin, GenerateMixin):
+class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
     """An open Aksio home: settings, database and blob store."""
 
     def __init__(self, paths: Paths, settings: Settings, db: Database, clock: Clock, tz: tzinfo | None = None) -> None:

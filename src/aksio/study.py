@@ -475,6 +475,10 @@ class StudyMixin:
 
     def due(self, course: str | None = None) -> DueSummary:
         course_id = self.course_id(course) if course else None
+        return DueSummary(course_id=course_id, counts=self.due_counts(course_id), next_card=self.next_card(course_id))
+
+    def due_counts(self, course_id: str | None) -> DueCounts:
+        """Learning and review cards due today and new cards still allowed today, over one course or all."""
         now = self.now()
         day = self.study_day(now)
         raw = queue_rows.counts(self.db, _ts(now), _ts(day.end), course_id)
@@ -485,8 +489,7 @@ class StudyMixin:
         for cid in queue_rows.courses_with_new(self.db, _ts(now), course_id):
             left = max(limits.get(cid, 0) - introduced.get(cid, 0), 0)
             new += queue_rows.new_available(self.db, _ts(now), cid, left) if left else 0
-        counts = DueCounts(learning=raw["learning"], review=raw["review"], new=min(new, global_left))
-        return DueSummary(course_id=course_id, counts=counts, next_card=self.next_card(course_id))
+        return DueCounts(learning=raw["learning"], review=raw["review"], new=min(new, global_left))
 
     # -- answering ----------------------------------------------------------------------------------
 

@@ -236,6 +236,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (course_id, key)
     ) WITHOUT ROWID;
     """,
+    # 4: study sessions (synced) and reviews by time (the activity heatmap and streak read a range of them)
+    f"""
+    CREATE INDEX review_time ON review (reviewed_at);
+
+    CREATE TABLE study_session (
+        id TEXT PRIMARY KEY,
+        course_id TEXT REFERENCES course (id),
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        reviews INTEGER NOT NULL,
+        again INTEGER NOT NULL DEFAULT 0,
+        hard INTEGER NOT NULL DEFAULT 0,
+        good INTEGER NOT NULL DEFAULT 0,
+        easy INTEGER NOT NULL DEFAULT 0,
+        seconds INTEGER NOT NULL DEFAULT 0,
+        device_id TEXT NOT NULL,
+        {SYNC_COLUMNS}
+    );
+    CREATE INDEX study_session_time ON study_session (started_at);
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -1,0 +1,68 @@
+"""Reads over the review log by time, and study sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aksio.storage.db import Database, Writer
+
+
+def answers_per_hour(db: Database, since: str, until: str) -> list[tuple[str, int]]:
+    """(``YYYY-MM-DDTHH`` in UTC, answers) for reviews in [since, until), from the review-time index."""
+    rows = db.conn.execute(
+        "SELECT substr(reviewed_at, 1, 13), count(*) FROM review WHERE reviewed_at >= ? AND reviewed_at < ? "
+        "AND deleted = 0 GROUP BY 1",
+        (since, until),
+    )
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def seconds_between(db: Database, since: str, until: str) -> int:
+    r = db.conn.execute(
+        "SELECT coalesce(sum(duration_ms), 0) FROM review WHERE reviewed_at >= ? AND reviewed_at < ? AND deleted = 0",
+        (since, until),
+    ).fetchone()
+    return int(r[0]) // 1000
+
+
+def insert_session(
+    w: Writer,
+    course_id: str | None,
+    started_at: str,
+    ended_at: str,
+    counts: dict[str, int],
+    seconds: int,
+    device: str,
+) -> str:
+    return w.insert(
+        "study_session",
+        {
+            "course_id": course_id,
+            "started_at": started_at,
+            "ended_at": ended_at,
+            "reviews": sum(counts.values()),
+            **counts,
+            "seconds": seconds,
+            "device_id": device,
+        },
+    )
+
+
+def recent_sessions(db: Database, limit: int) -> list[dict[str, Any]]:
+    rows = db.conn.execute(
+        "SELECT id, course_id, started_at, ended_at, reviews, again, hard, good, easy, seconds FROM study_session "
+        "WHERE deleted = 0 ORDER BY started_at DESC LIMIT ?",
+        (limit,),
+    )
+    return [
+        {
+            "id": r[0],
+            "course_id": r[1],
+            "started_at": r[2],
+            "ended_at": r[3],
+            "reviews": r[4],
+            "ratings": {"again": r[5], "hard": r[6], "good": r[7], "easy": r[8]},
+            "seconds": r[9],
+        }
+        for r in rows
+    ]

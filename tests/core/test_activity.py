@@ -1,0 +1,72 @@
+"""The dashboard's numbers: answers per study day, the streak, today's totals, due counts, study sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aksio.clock import FixedClock
+from aksio.errors import InvalidInput
+from aksio.service import Aksio
+
+T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # the study day starts at 04:00
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FixedClock) -> Iterator[Aksio]:
+    opened = Aksio.open(tmp_path / "home", clock, tz=UTC)
+    opened.add_course("Bio", code="BIO1")
+    yield opened
+    opened.close()
+
+
+def _answer_on(app: Aksio, at: datetime, n: int = 1) -> None:
+    for i in range(n):
+        card = app.add_card("Bio", f"q {at.isoformat()} {i}", "a")[0]
+        app.answer(card.id, "good", at=at, duration_ms=4000)
+
+
+def test_answers_count_on_their_study_day_and_make_the_streak(app: Aksio) -> None:
+    _answer_on(app, T0, 2)  # today
+    _answer_on(app, T0 - timedelta(days=1))
+    _answer_on(app, T0 - timedelta(days=1, hours=9))  # 03:00 yesterday: still the study day before it
+    _answer_on(app, T0 - timedelta(days=5))  # after a gap
+    board = app.dashboard(days=7)
+    assert [n for _, n in board.days] == [0, 1, 0, 0, 1, 1, 2]
+    assert board.days[-1][0] == T0.date() and len(board.days) == 7
+    assert board.streak == 3 and board.today_reviews == 2 and board.today_seconds == 8
+
+
+def test_the_streak_survives_a_day_not_yet_studied(app: Aksio, clock: FixedClock) -> None:
+    _answer_on(app, T0 - timedelta(days=1))
+    _answer_on(app, T0 - timedelta(days=2))
+    assert app.dashboard().streak == 2  # nothing yet today
+    clock.set(T0 + timedelta(days=1))
+    assert app.dashboard().streak == 0  # a whole day missed
+
+
+def test_courses_carry_their_due_counts(app: Aksio) -> None:
+    app.add_course("Chem")
+    for i in range(3):
+        app.add_card("Chem", f"c{i}", "x")
+    board = app.dashboard()
+    by_name = {c.name: c for c in board.courses}
+    assert by_name["Chem"].new == 3 and by_name["Bio"].new == 0 and by_name["Bio"].code == "BIO1"
+    with pytest.raises(InvalidInput):
+        app.dashboard(days=0)
+
+
+def test_a_study_session_is_recorded(app: Aksio) -> None:
+    session = app.record_session("Bio", T0, T0 + timedelta(minutes=5), {1: 2, 3: 5})
+    assert session.reviews == 7 and session.seconds == 300 and session.ratings["again"] == 2
+    assert [s.id for s in app.sessions()] == [session.id]
+    with pytest.raises(InvalidInput):
+        app.record_session(None, T0, T0 - timedelta(seconds=1), {})

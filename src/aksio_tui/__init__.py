@@ -1,1 +1,1 @@
-"""The Textual app (later issues)."""
+"""Aksio's terminal app (Textual). It receives the core facade and never runs SQL itself; see ``app.py``."""

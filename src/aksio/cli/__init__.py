@@ -10,8 +10,11 @@ def main(argv: list[str] | None = None) -> None:
     from aksio.cli.app import app
     from aksio.cli.output import fail
 
+    args = sys.argv[1:] if argv is None else argv
+    if not args and sys.stdin.isatty() and sys.stdout.isatty():
+        args = ["tui"]  # `aksio` alone opens the terminal app; in a pipe it prints the help as before
     try:
-        app(args=argv, prog_name="aksio", standalone_mode=True)
+        app(args=args, prog_name="aksio", standalone_mode=True)
     except KeyboardInterrupt:
         fail("interrupted", code=130)
     except Exception as exc:

@@ -455,6 +455,39 @@ def demo(json: JsonOpt = False) -> None:
     out.print(f"  aksio import ~/lectures --course {name}")
 
 
+@app.command("tui")
+def tui(course: CourseOpt = None) -> None:
+    """Open the terminal app (what `aksio` alone does in a terminal)."""
+    _run_tui(course)
+
+
+def _run_tui(course: str | None, start: str = "dashboard") -> None:
+    from aksio_tui.app import AksioApp
+
+    with _open() as aksio:
+        course_id = aksio.course(course).id if course else None
+        AksioApp(aksio, course=course_id, start=start).run()
+
+
+@app.command("web")
+def web(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Serve the terminal app to a browser on this machine (textual-serve, 127.0.0.1 only)."""
+    import shlex
+    import sys
+
+    from textual_serve.server import Server
+
+    home = _state["home"]
+    command = f"{shlex.quote(sys.executable)} -m aksio.cli"
+    if home is not None:
+        command += f" --home {shlex.quote(str(home))}"
+    command += " tui"
+    console().print(f"Aksio on http://127.0.0.1:{port} (Ctrl-C stops it)")
+    Server(command, host="127.0.0.1", port=port, title="Aksio").serve()
+
+
 def _quote(text: str) -> str:
     import shlex
 

@@ -1,0 +1,111 @@
+"""The Textual app. It gets the core facade in its constructor; screens render and dispatch, and every call
+into the core runs in a worker thread through ``CoreGate`` and comes back as a message or a callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from aksio.errors import AksioError
+from aksio_tui.core import CoreGate
+from aksio_tui.messages import CoreError
+from aksio_tui.themes import THEMES
+
+if TYPE_CHECKING:
+    from aksio.service import Aksio
+
+T = TypeVar("T")
+
+# where the next issues plug in: (screen name, title, what it will do)
+COMING = (
+    ("tutor", "Tutor", "ask questions about your course and get answers citing its pages"),
+    ("quiz", "Quiz", "take the quiz questions generated from your notes"),
+    ("plan", "Plan", "a study plan toward your exam date"),
+    ("stats", "Stats", "retention, workload forecast and time spent"),
+)
+
+
+class AksioApp(App[None]):
+    """Aksio in the terminal: dashboard, courses, card browser, review, generation and settings."""
+
+    TITLE = "Aksio"
+    CSS_PATH = "aksio.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+h", "go('dashboard')", "Home", id="app.home", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, aksio: Aksio, *, course: str | None = None, start: str = "dashboard") -> None:
+        super().__init__()
+        self.core = CoreGate(aksio)
+        self.course_ref = course
+        self.start = start
+        for theme in THEMES:
+            self.register_theme(theme)
+        settings = aksio.settings.tui
+        self.theme = settings.theme if settings.theme in self.available_themes else "aksio-dark"
+        self.set_keymap(dict(settings.keymap))
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_screen(self.start))
+
+    # -- the core ------------------------------------------------------------------------------------
+
+    def call_core(self, fn: Callable[[Aksio], T]) -> T:
+        """Call the core from a worker thread; an ``AksioError`` becomes a notification (and ends the worker)."""
+        try:
+            return self.core(fn)
+        except AksioError as exc:
+            self.post_message(CoreError(str(exc)))
+            raise
+
+    def on_core_error(self, message: CoreError) -> None:
+        self.notify(message.text, title="Aksio", severity="error", timeout=8)
+
+    # -- navigation ----------------------------------------------------------------------------------
+
+    def make_screen(self, name: str, **options: Any) -> Screen[Any]:
+        from aksio_tui.screens.dashboard import DashboardScreen
+        from aksio_tui.screens.placeholder import ComingScreen
+        from aksio_tui.screens.review import ReviewScreen
+
+        if name == "dashboard":
+            return DashboardScreen()
+        if name == "review":
+            return ReviewScreen(options.get("course", self.course_ref))
+        for key, title, what in COMING:
+            if name == key:
+                return ComingScreen(title, what)
+        raise ValueError(f"no screen {name!r}")
+
+    def action_go(self, name: str, **options: Any) -> None:
+        if name == "dashboard":
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+            return
+        self.push_screen(self.make_screen(name, **options))
+
+    def action_help(self) -> None:
+        from aksio_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Dashboard", "Courses, due cards, streak", lambda: self.action_go("dashboard"))
+        yield SystemCommand("Study everything due", "Review all courses' due cards", self._study_all)
+        yield SystemCommand("Help", "Every key binding of this screen", self.action_help)
+        for key, title, what in COMING:
+            yield SystemCommand(f"{title} (coming)", what, lambda key=key: self.action_go(key))
+        extra: Callable[[], Iterable[SystemCommand]] | None = getattr(screen, "screen_commands", None)
+        if extra is not None:
+            yield from extra()
+
+    def _study_all(self) -> None:
+        self.action_go("review", course=None)

@@ -1,0 +1,98 @@
+"""Home: every course with its due, learning and new cards, today's totals, the streak, a review heatmap."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from aksio_tui.widgets.heatmap import Heatmap
+
+if TYPE_CHECKING:
+    from aksio.activity import Dashboard
+    from aksio_tui.app import AksioApp
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "study_all", "Study all due", id="dashboard.study_all"),
+        Binding("enter", "study_course", "Study course", id="dashboard.study_course"),
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, board: Dashboard) -> None:
+            super().__init__()
+            self.board = board
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("loading…", id="summary")
+        yield DataTable(id="courses", cursor_type="row", zebra_stripes=True)
+        yield Heatmap(id="heatmap")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("course", key="name")
+        table.add_column("code", key="code")
+        table.add_column("exam", key="exam")
+        for key in ("learning", "review", "new"):
+            table.add_column(key, key=key)
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()  # back from studying: the counts changed
+
+    @property
+    def aksio_app(self) -> AksioApp:
+        from aksio_tui.app import AksioApp
+
+        assert isinstance(self.app, AksioApp)
+        return self.app
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.aksio_app.call_core(lambda a: a.dashboard())))
+
+    def on_dashboard_screen_loaded(self, message: Loaded) -> None:
+        board = message.board
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for c in board.courses:
+            exam = c.exam_date.isoformat() if c.exam_date else ""
+            table.add_row(c.name, c.code or "", exam, str(c.learning), str(c.review), str(c.new), key=c.course_id)
+        if board.courses:
+            table.move_cursor(row=min(cursor, len(board.courses) - 1))
+        due = sum(c.learning + c.review for c in board.courses)
+        new = sum(c.new for c in board.courses)
+        minutes = board.today_seconds // 60
+        self.query_one("#summary", Static).update(
+            f"Today: {board.today_reviews} reviewed in {minutes} min · {due} due · {new} new · "
+            f"streak {board.streak} day{'s' if board.streak != 1 else ''}"
+            + ("" if board.courses else " · no courses yet: `aksio course add` and `aksio import`")
+        )
+        self.query_one(Heatmap).show(board.days)
+
+    def action_study_all(self) -> None:
+        self.aksio_app.action_go("review", course=None)
+
+    def action_study_course(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.aksio_app.action_go("review", course=key)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_study_course()

@@ -1,0 +1,144 @@
+"""Whole flows through the app with Textual's pilot: the dashboard, a study session with grades and undo,
+the help screen, remapped keys, errors as notifications."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from textual.widgets import DataTable, Static
+
+from aksio.service import Aksio
+from aksio_tui.app import AksioApp
+from aksio_tui.screens.dashboard import DashboardScreen
+from aksio_tui.screens.help import HelpScreen
+from aksio_tui.screens.review import ReviewScreen, SummaryScreen
+
+Flow = Callable[[AksioApp, object], Awaitable[None]]
+
+
+def run(app: AksioApp, flow: Callable[..., Awaitable[None]], size: tuple[int, int] = (100, 30)) -> None:
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await flow(pilot)
+
+    asyncio.run(main())
+
+
+async def settle(pilot: object) -> None:
+    app = pilot.app  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def text_of(app: AksioApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def test_the_dashboard_lists_courses_with_their_counts(core: Aksio) -> None:
+    app = AksioApp(core)
+
+    async def flow(pilot: object) -> None:
+        assert isinstance(app.screen, DashboardScreen)
+        table = app.screen.query_one(DataTable)
+        rows = {table.get_row_at(i)[0]: table.get_row_at(i)[3:] for i in range(table.row_count)}
+        assert rows == {"Biology": ["0", "4", "2"], "Chemistry": ["0", "0", "3"]}
+        summary = text_of(app, "#summary")
+        assert "4 reviewed" not in summary and "4 due" in summary and "5 new" in summary
+
+    run(app, flow)
+
+
+def test_a_study_session_grades_undoes_and_is_recorded(core: Aksio) -> None:
+    app = AksioApp(core)
+
+    async def flow(pilot: object) -> None:
+        await pilot.press("s")  # type: ignore[attr-defined]
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.card is not None
+        first = screen.card.id
+        assert not screen.query_one("#back").display
+        await pilot.press("3")  # type: ignore[attr-defined]  # grading before the answer shows does nothing
+        await settle(pilot)
+        assert screen.card.id == first
+        await pilot.press("space")  # type: ignore[attr-defined]
+        assert screen.query_one("#back").display and "good" in text_of(app, "#grades")
+        await pilot.press("3")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert screen.card is not None and screen.card.id != first
+        await pilot.press("u")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert screen.card.id == first and sum(screen.ratings.values()) == 0
+        for _ in range(3):
+            await pilot.press("space", "1")  # type: ignore[attr-defined]
+            await settle(pilot)
+        await pilot.press("q")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert isinstance(app.screen, SummaryScreen)
+
+    run(app, flow)
+    (session,) = core.sessions()
+    assert session.reviews == 3 and session.ratings["again"] == 3
+    assert sum(c.state.queue == "learning" for c in core.cards("Biology")) == 3  # the lapsed cards relearn
+
+
+def test_studying_a_course_to_the_end(core: Aksio) -> None:
+    chemistry = core.course("Chemistry").id
+    app = AksioApp(core, course=chemistry, start="review")
+
+    async def flow(pilot: object) -> None:
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        seen = []
+        while screen.card is not None and len(seen) < 10:
+            seen.append(screen.card.front)
+            await pilot.press("space", "4")  # type: ignore[attr-defined]
+            await settle(pilot)
+        assert sorted(seen) == [f"Symbol of element {i}?" for i in range(3)]
+        assert "Nothing due" in text_of(app, "#front")
+
+    run(app, flow)
+
+
+def test_help_lists_every_binding_with_its_id(core: Aksio) -> None:
+    app = AksioApp(core)
+
+    async def flow(pilot: object) -> None:
+        await pilot.press("question_mark")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        ids = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        assert {"dashboard.study_all", "dashboard.refresh", "app.help", "app.quit"} <= ids
+
+    run(app, flow)
+
+
+def test_a_remapped_key_from_the_config_works(core: Aksio) -> None:
+    core.settings.tui.keymap = {"dashboard.study_all": "x"}
+    app = AksioApp(core)
+
+    async def flow(pilot: object) -> None:
+        await pilot.press("s")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("x")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+
+    run(app, flow)
+
+
+def test_a_core_error_is_a_notification_not_a_crash(core: Aksio) -> None:
+    app = AksioApp(core, course="no-such-course-id", start="review")
+
+    async def flow(pilot: object) -> None:
+        await settle(pilot)
+        assert app.is_running
+        assert any("no course" in n.message for n in app._notifications)
+
+    run(app, flow)

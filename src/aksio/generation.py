@@ -50,6 +50,17 @@ class GeneratedItem(BaseModel):
     section_title: str
 
 
+class RejectedItem(BaseModel):
+    """A dropped item and why (see ``aksio.generate.checks.REASONS``)."""
+
+    reason: str
+    front: str
+    back: str
+    page: int
+    quote: str
+    section_title: str
+
+
 class GenerationReport(BaseModel):
     course_id: str
     course_name: str
@@ -70,6 +81,7 @@ class GenerationReport(BaseModel):
     seconds: float
     interrupted: bool = False
     items: list[GeneratedItem] = Field(default_factory=list)
+    rejected_items: list[RejectedItem] = Field(default_factory=list, description="what was dropped, and why")
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +374,17 @@ class GenerateMixin:
                 kept.append(draft)
             else:
                 rejected[reason] = rejected.get(reason, 0) + 1
+                shown = _item("", draft, part)
+                report.rejected_items.append(
+                    RejectedItem(
+                        reason=reason,
+                        front=shown.front,
+                        back=shown.back,
+                        page=shown.page,
+                        quote=shown.quote,
+                        section_title=shown.section_title,
+                    )
+                )
         for why, n in rejected.items():
             report.rejected[why] = report.rejected.get(why, 0) + n
         report.kept += len(kept)

@@ -75,10 +75,27 @@ class AksioApp(App[None]):
         from aksio_tui.screens.placeholder import ComingScreen
         from aksio_tui.screens.review import ReviewScreen
 
+        course = options.get("course", self.course_ref)
         if name == "dashboard":
             return DashboardScreen()
         if name == "review":
-            return ReviewScreen(options.get("course", self.course_ref))
+            return ReviewScreen(course)
+        if name == "course":
+            from aksio_tui.screens.course import CourseScreen
+
+            return CourseScreen(course)
+        if name == "cards":
+            from aksio_tui.screens.browser import CardBrowserScreen
+
+            return CardBrowserScreen(course)
+        if name == "generate":
+            from aksio_tui.screens.generate import GenerateScreen
+
+            return GenerateScreen(course)
+        if name == "settings":
+            from aksio_tui.screens.settings import SettingsScreen
+
+            return SettingsScreen()
         for key, title, what in COMING:
             if name == key:
                 return ComingScreen(title, what)
@@ -100,6 +117,11 @@ class AksioApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Dashboard", "Courses, due cards, streak", lambda: self.action_go("dashboard"))
         yield SystemCommand("Study everything due", "Review all courses' due cards", self._study_all)
+        yield SystemCommand("Card browser", "All cards: filter, sort, edit, suspend", lambda: self.action_go("cards"))
+        yield SystemCommand(
+            "Generate", "Cards and questions from a course's documents", lambda: self.action_go("generate")
+        )
+        yield SystemCommand("Settings", "Model, scheduling, theme and keys", lambda: self.action_go("settings"))
         yield SystemCommand("Help", "Every key binding of this screen", self.action_help)
         for key, title, what in COMING:
             yield SystemCommand(f"{title} (coming)", what, lambda key=key: self.action_go(key))

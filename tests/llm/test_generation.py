@@ -113,6 +113,11 @@ def test_items_that_fail_the_checks_are_dropped_and_counted_by_reason(app: Aksio
     report = app.generate("cards", "OS", concurrency=1)
     assert report.kept == 1
     assert report.rejected == {"quote_not_on_page": 1, "answer_in_question": 1, "duplicate": 1}
+    assert [(r.reason, r.front) for r in report.rejected_items] == [
+        ("quote_not_on_page", invented["front"]),
+        ("answer_in_question", leaking["front"]),
+        ("duplicate", good["front"]),
+    ]
     assert [c.front for c in _stored_cards(app)] == [good["front"]]
 
 

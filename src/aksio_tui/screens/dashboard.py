@@ -20,9 +20,13 @@ if TYPE_CHECKING:
 
 class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "study_all", "Study all due", id="dashboard.study_all"),
-        Binding("enter", "study_course", "Study course", id="dashboard.study_course"),
-        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("s", "study_all", "Study all", id="dashboard.study_all"),
+        Binding("enter", "open_course", "Open", id="dashboard.open_course"),
+        Binding("c", "study_course", "Study course", id="dashboard.study_course"),
+        Binding("b", "browse", "Cards", id="dashboard.browse"),
+        Binding("g", "generate", "Generate", id="dashboard.generate"),
+        Binding("comma", "settings", "Settings", id="dashboard.settings"),
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh", show=False),
     ]
 
     class Loaded(Message):
@@ -86,13 +90,30 @@ class DashboardScreen(Screen[None]):
     def action_study_all(self) -> None:
         self.aksio_app.action_go("review", course=None)
 
-    def action_study_course(self) -> None:
+    def _selected(self) -> str | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
-            return
+            return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.aksio_app.action_go("review", course=key)
+        return str(key) if key is not None else None
+
+    def action_study_course(self) -> None:
+        if (course := self._selected()) is not None:
+            self.aksio_app.action_go("review", course=course)
+
+    def action_open_course(self) -> None:
+        if (course := self._selected()) is not None:
+            self.aksio_app.action_go("course", course=course)
+
+    def action_browse(self) -> None:
+        self.aksio_app.action_go("cards", course=self._selected())
+
+    def action_generate(self) -> None:
+        self.aksio_app.action_go("generate", course=self._selected())
+
+    def action_settings(self) -> None:
+        self.aksio_app.action_go("settings")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_study_course()
+        self.action_open_course()

@@ -53,7 +53,9 @@ class AksioApp(App[None]):
         self.set_keymap(dict(settings.keymap))
 
     def on_mount(self) -> None:
-        self.push_screen(self.make_screen(self.start))
+        self.push_screen(self.make_screen("dashboard"))  # always underneath: escape leads home
+        if self.start != "dashboard":
+            self.push_screen(self.make_screen(self.start))
 
     # -- the core ------------------------------------------------------------------------------------
 

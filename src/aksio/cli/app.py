@@ -428,14 +428,23 @@ def config_path() -> None:
 
 
 @app.command("demo")
-def demo(json: JsonOpt = False) -> None:
-    """Create a demo course from a sample document that ships with Aksio, and show what to do next."""
+def demo(
+    json: JsonOpt = False,
+    no_app: Annotated[bool, typer.Option("--no-app", help="Print what to try instead of opening the app.")] = False,
+) -> None:
+    """Create a demo course from a sample document that ships with Aksio (cards generated offline), then open
+    the app on it (in a terminal) or say what to try."""
+    import sys
+
     from aksio.demo import ensure_demo
 
     with _open() as aksio:
         result = ensure_demo(aksio)
     if json:
         print_json(result)
+        return
+    if not no_app and sys.stdin.isatty() and sys.stdout.isatty():
+        _run_tui(result["course"]["id"], start="course")
         return
     out = console()
     out.print(f"Demo course [bold]{result['course']['name']}[/] is ready in {result['data_dir']}")

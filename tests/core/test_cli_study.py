@@ -76,7 +76,7 @@ def test_csv_import_names_the_bad_line_and_imports_nothing(cli: Cli, tmp_path: P
     assert json.loads(out) == {"course_id": json.loads(out)["course_id"], "notes": 2, "cards": 2}
 
 
-def test_study_loop_grades_undoes_and_summarises(cli: Cli, tmp_path: Path) -> None:
+def test_study_loop_grades_undoes_and_summarises(cli: Cli, tmp_path: Path, home: Path) -> None:
     cli("course", "add", "Geo")
     deck = tmp_path / "deck.csv"
     deck.write_text("Capital of France?,Paris\nCapital of Peru?,Lima\n", encoding="utf-8")
@@ -89,6 +89,11 @@ def test_study_loop_grades_undoes_and_summarises(cli: Cli, tmp_path: Path) -> No
     code, out, _ = cli("card", "list", "--json")
     queues = sorted(c["state"]["queue"] for c in json.loads(out)["cards"])
     assert queues == ["learning", "review"]
+    from aksio.service import Aksio
+
+    with Aksio.open(home) as app:  # the sitting is recorded for the dashboard
+        (session,) = app.sessions()
+        assert session.reviews == 2 and session.ratings == {"again": 0, "hard": 0, "good": 1, "easy": 1}
 
 
 def test_suspend_and_leech_listing(cli: Cli) -> None:

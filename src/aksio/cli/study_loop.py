@@ -47,6 +47,7 @@ def run_study(aksio: Aksio, course: str | None) -> None:
     course_id = aksio.course(course).id if course else None
     history: list[int] = []  # ratings given this session, so undo can take one back
     started = time.monotonic()
+    began = aksio.now()
     while True:
         card = aksio.next_card(course_id)
         if card is None:
@@ -79,6 +80,8 @@ def run_study(aksio: Aksio, course: str | None) -> None:
             out.print("[red]This card is now a leech (tagged 'leech'); consider rewriting it.[/]")
     grades = Counter(history)
     total = len(history)
+    if total:  # the dashboard's history of sittings (the app records its sessions the same way)
+        aksio.record_session(course_id, began, max(aksio.now(), began), dict(grades))
     minutes = (time.monotonic() - started) / 60
     out.rule("session")
     out.print(

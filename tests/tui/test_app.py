@@ -142,3 +142,20 @@ def test_a_core_error_is_a_notification_not_a_crash(core: Aksio) -> None:
         assert any("no course" in n.message for n in app._notifications)
 
     run(app, flow)
+
+
+def test_the_palette_offers_what_fits_the_screen(core: Aksio) -> None:
+    app = AksioApp(core, start="review")
+
+    async def flow(pilot: object) -> None:
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.card is not None and not screen.revealed
+        await pilot.press("ctrl+p")  # type: ignore[attr-defined]
+        await pilot.press(*"show the answer")  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("enter")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert app.screen is screen and screen.revealed
+        assert "Biology" in screen.sub_title
+
+    run(app, flow)

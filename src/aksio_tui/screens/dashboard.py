@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
@@ -41,7 +42,14 @@ class DashboardScreen(Screen[None]):
         yield Heatmap(id="heatmap")
         yield Footer()
 
+    def screen_commands(self) -> Iterable[SystemCommand]:
+        """What the command palette offers on this screen."""
+        yield SystemCommand("Study the selected course", "Its due cards, then new ones", self.action_study_course)
+        yield SystemCommand("Open the selected course", "Documents, sections, search, import", self.action_open_course)
+        yield SystemCommand("Refresh", "Count due cards again", self.action_refresh)
+
     def on_mount(self) -> None:
+        self.sub_title = "all courses · local only (sync not set up)"
         table = self.query_one(DataTable)
         table.add_column("course", key="name")
         table.add_column("code", key="code")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -94,7 +95,20 @@ class ReviewScreen(Screen[None]):
         assert isinstance(self.app, AksioApp)
         return self.app
 
+    def screen_commands(self) -> Iterable[SystemCommand]:
+        """What the command palette offers while studying."""
+        yield SystemCommand("Show the answer", "And when each grade brings the card back", self.action_reveal)
+        for rating, name in GRADES.items():
+            yield SystemCommand(f"Grade: {name}", f"Key {rating}", lambda r=rating: self.action_grade(r))
+        yield SystemCommand("Undo the last answer", "The card comes back as it was", self.action_undo)
+        yield SystemCommand("Show the card's source", "Document, page and the quoted sentence", self.action_source)
+        yield SystemCommand("Edit this card", "Front and back of its note", self.action_edit)
+        yield SystemCommand("Suspend this card", "Out of study until unsuspended", self.action_suspend)
+        yield SystemCommand("Bury this card", "Until tomorrow", self.action_bury)
+        yield SystemCommand("Finish", "End the session with a summary", self.action_finish)
+
     def on_mount(self) -> None:
+        self.sub_title = "studying · local only (sync not set up)"
         self.query_one("#back").display = False
         self.started = self.aksio_app.core(lambda a: a.now())
         self.fetch()
@@ -155,6 +169,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#back").display = False
         self.query_one("#grades", Static).update("")
         self._progress()
+        if self.card is not None:
+            self.sub_title = f"{self.card.course_name} · local only (sync not set up)"
         if self.card is None:
             self.query_one("#front", Static).update(Text("Nothing due now. Well done.", style="bold"))
             return

@@ -1,0 +1,83 @@
+"""The card browser on the facade: every card matching a filter, as light rows, fast at 100k cards.
+
+Functions rather than facade methods: they take the ``Aksio`` facade first and read through its database,
+so the browser's needs stay in one module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aksio.errors import InvalidInput
+from aksio.storage import browse as browse_rows_sql
+from aksio.storage.browse import SORTS, BrowseRow
+
+if TYPE_CHECKING:
+    from aksio.models import Card
+    from aksio.service import Aksio
+
+__all__ = ["SORTS", "BrowseRow", "browse_rows", "card_with_source", "rows_of_notes", "split_query"]
+
+
+def split_query(text: str) -> tuple[str, list[str]]:
+    """Words to look for, and the tags that ``tag:NAME`` words of ``text`` ask for."""
+    words, tags = [], []
+    for word in text.split():
+        if word.lower().startswith("tag:") and len(word) > 4:
+            tags.append(word[4:])
+        else:
+            words.append(word)
+    return " ".join(words), tags
+
+
+def browse_rows(
+    aksio: Aksio,
+    *,
+    course_id: str | None = None,
+    text: str = "",
+    tag: str | None = None,
+    due: bool = False,
+    suspended: bool | None = None,
+    origin: str | None = None,
+    leech: bool = False,
+    pending: bool | None = None,
+    sort: str = "added",
+    descending: bool = False,
+) -> list[BrowseRow]:
+    """Cards matching every filter, sorted (added, due, course or front). ``text`` matches the note's front or
+    back (every word, any case) and may hold ``tag:NAME`` words; ``due``: due by the end of the study day;
+    ``suspended``/``pending``: only those (True) or none of them (False); ``leech``: tagged leech."""
+    if sort not in SORTS:
+        raise InvalidInput(f"cannot sort cards by {sort!r}: use {', '.join(SORTS)}")
+    words, tags = split_query(text)
+    if tag:
+        tags.append(tag)
+    if leech:
+        tags.append("leech")
+    due_before = int(aksio.study_day().end.timestamp()) if due else None
+    return browse_rows_sql.rows(
+        aksio.db,
+        course_id=aksio.course_id(course_id) if course_id else None,
+        text=words,
+        tags=tags,
+        due_before=due_before,
+        suspended=suspended,
+        origin=origin,
+        pending=pending,
+        sort=sort,
+        descending=descending,
+    )
+
+
+def rows_of_notes(aksio: Aksio, note_ids: Sequence[str]) -> list[BrowseRow]:
+    """The rows of these notes' live cards as they are now: to redraw what an action changed."""
+    return browse_rows_sql.rows_of_notes(aksio.db, list(dict.fromkeys(note_ids)))
+
+
+def card_with_source(aksio: Aksio, card_id: str) -> tuple[Card, str]:
+    """The card, and the title of the document it cites ("" when it cites none)."""
+    card = aksio.card(card_id)
+    title = ""
+    if card.source and card.source.document_id:
+        title = aksio.document(card.source.document_id).title
+    return card, title

@@ -1,0 +1,54 @@
+"""The settings screen drawn at fixed sizes, and its key editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aksio.service import Aksio
+from aksio_tui.app import AksioApp
+from aksio_tui.screens import settings
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+
+
+@pytest.fixture(autouse=True)
+def _fixed_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key table lists every screen's bindings, and other screens gain some: pin the app's and this one's."""
+    real = settings.binding_catalogue
+
+    def some() -> dict[str, tuple[str, str]]:
+        return {k: v for k, v in real().items() if k.startswith(("app.", "settings.", "dashboard."))}
+
+    monkeypatch.setattr(settings, "binding_catalogue", some)
+
+
+def _pressing(*keys: str) -> Any:
+    async def run_before(pilot: Any) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+    return run_before
+
+
+@SIZES
+def test_settings(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
+    core.settings.tui.keymap = {"dashboard.study_all": "x"}
+    assert snap_compare(AksioApp(core, start="settings"), terminal_size=size, run_before=_pressing())
+
+
+def test_settings_key_editor(core: Aksio, snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _pressing()(pilot)
+        table = pilot.app.screen.query_one("#set-keys")
+        table.focus()
+        table.move_cursor(row=table.get_row_index("dashboard.study_all"))
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(AksioApp(core, start="settings"), terminal_size=(80, 24), run_before=run_before)

@@ -74,7 +74,7 @@ class ActivityMixin:
             for c in self.courses()
             if not c.archived
         ]
-        window = max(days, 400)  # the streak may reach further back than the heatmap shows
+        window = max(days, 400)  # the streak may reach further back than the heatmap shows (cheap: hourly rows)
         per_day = self._answers_per_day(today.start - timedelta(days=window - 1), today.end)
         labels = [self._day_label(today.start - timedelta(days=i)) for i in range(window)]
         streak = 0

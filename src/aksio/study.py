@@ -17,6 +17,7 @@ from aksio.clock import iso
 from aksio.errors import InvalidInput, NotFound, one_of
 from aksio.models import Card, Course
 from aksio.notes import ords_for
+from aksio.storage import activity as activity_rows
 from aksio.storage import cards as card_rows
 from aksio.storage import queue as queue_rows
 from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_PENDING, QUEUE_REVIEW, QUEUE_SUSPENDED
@@ -544,6 +545,7 @@ class StudyMixin:
             )
             queue_rows.write_state(w, new_row)
             queue_rows.hide_until(w, siblings, end)
+            activity_rows.count_answer(w, iso(at), max(int(duration_ms), 0))
             undo: dict[str, Any] = {"leech": False, "suspended": False}
             if became_leech:
                 card_rows.update_note(w, card.note_id, {"tags": [*card.tags, "leech"]})
@@ -597,11 +599,15 @@ class StudyMixin:
         )
         if last is None:
             raise InvalidInput("nothing to undo")
-        review = self.db.query_one("SELECT rating, reviewed_at FROM review WHERE id = ?", (last["review_id"],))
+        review = self.db.query_one(
+            "SELECT rating, reviewed_at, duration_ms FROM review WHERE id = ?", (last["review_id"],)
+        )
         before = json.loads(last["before"])
         self._queues_changed()
         with self.db.write() as w:
             w.execute("DELETE FROM undo_log WHERE seq = ?", (last["seq"],))
+            if review is not None:
+                activity_rows.count_answer(w, review["reviewed_at"], review["duration_ms"], sign=-1)
             # never synced, so never seen elsewhere: the one case where a review row is removed
             w.execute("DELETE FROM review WHERE id = ?", (last["review_id"],))
             w.execute("DELETE FROM change_log WHERE tbl = 'review' AND row_id = ?", (last["review_id"],))
@@ -686,6 +692,8 @@ class StudyMixin:
         self._queues_changed()
         courses: dict[str, Course] = {}
         with self.db.write() as w:
+            if course_id is None:
+                activity_rows.rebuild_hours(w)
             for c in cards:
                 course = courses.get(c["course_id"]) or courses.setdefault(c["course_id"], self.course(c["course_id"]))
                 row = queue_rows.state(w, c["id"])

@@ -70,3 +70,14 @@ def test_a_study_session_is_recorded(app: Aksio) -> None:
     assert [s.id for s in app.sessions()] == [session.id]
     with pytest.raises(InvalidInput):
         app.record_session(None, T0, T0 - timedelta(seconds=1), {})
+
+
+def test_undo_takes_an_answer_back_from_the_counts_and_a_rebuild_recounts(app: Aksio) -> None:
+    _answer_on(app, T0, 3)
+    app.undo()
+    board = app.dashboard(days=1)
+    assert board.today_reviews == 2 and board.today_seconds == 8
+    app.db.conn.execute("DELETE FROM review_hour")  # a stale cache (e.g. reviews that arrived another way)
+    assert app.dashboard(days=1).today_reviews == 0
+    app.doctor(rebuild=True)
+    assert app.dashboard(days=1).today_reviews == 2

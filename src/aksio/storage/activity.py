@@ -8,21 +8,40 @@ from aksio.storage.db import Database, Writer
 
 
 def answers_per_hour(db: Database, since: str, until: str) -> list[tuple[str, int]]:
-    """(``YYYY-MM-DDTHH`` in UTC, answers) for reviews in [since, until), from the review-time index."""
+    """(``YYYY-MM-DDTHH`` in UTC, answers) for the hours in [since, until), from the ``review_hour`` cache."""
     rows = db.conn.execute(
-        "SELECT substr(reviewed_at, 1, 13), count(*) FROM review WHERE reviewed_at >= ? AND reviewed_at < ? "
-        "AND deleted = 0 GROUP BY 1",
+        "SELECT hour, answers FROM review_hour WHERE hour >= substr(?, 1, 13) AND hour < substr(?, 1, 13) "
+        "AND answers > 0",
         (since, until),
     )
     return [(r[0], int(r[1])) for r in rows]
 
 
 def seconds_between(db: Database, since: str, until: str) -> int:
+    """Time spent answering in [since, until) (whole hours: study days begin on the hour)."""
     r = db.conn.execute(
-        "SELECT coalesce(sum(duration_ms), 0) FROM review WHERE reviewed_at >= ? AND reviewed_at < ? AND deleted = 0",
+        "SELECT coalesce(sum(ms), 0) FROM review_hour WHERE hour >= substr(?, 1, 13) AND hour < substr(?, 1, 13)",
         (since, until),
     ).fetchone()
     return int(r[0]) // 1000
+
+
+def count_answer(w: Writer, reviewed_at: str, duration_ms: int, sign: int = 1) -> None:
+    """Add (or, undoing, take back) one answer in the ``review_hour`` cache."""
+    w.execute(
+        "INSERT INTO review_hour (hour, answers, ms) VALUES (substr(?, 1, 13), ?, ?) "
+        "ON CONFLICT (hour) DO UPDATE SET answers = answers + excluded.answers, ms = ms + excluded.ms",
+        (reviewed_at, sign, sign * duration_ms),
+    )
+
+
+def rebuild_hours(w: Writer) -> None:
+    """The ``review_hour`` cache recomputed from the review log."""
+    w.execute("DELETE FROM review_hour")
+    w.execute(
+        "INSERT INTO review_hour (hour, answers, ms) SELECT substr(reviewed_at, 1, 13), count(*), sum(duration_ms) "
+        "FROM review WHERE deleted = 0 GROUP BY 1"
+    )
 
 
 def insert_session(

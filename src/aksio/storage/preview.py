@@ -1,0 +1,36 @@
+"""What a reader sees of a document: the text of a section (and its sub-sections) or of the whole document,
+page by page."""
+
+from __future__ import annotations
+
+from aksio.storage.db import Database
+
+
+def section_pages(db: Database, document_id: str, section_id: str | None) -> list[tuple[int, str]]:
+    """(page, text) of the document's live chunks in ``section_id`` and everything nested in it, or of the whole
+    document when ``section_id`` is None, in page order; a page's chunks are joined by a newline."""
+    sql = "SELECT k.page, k.text FROM chunk k JOIN document d ON d.id = k.document_id "
+    sql += "WHERE k.document_id = ? AND k.deleted = 0 AND d.deleted = 0"
+    params: list[str] = [document_id]
+    if section_id is not None:
+        # a parent section spans its children: the section and every section below it
+        sql += (
+            " AND k.section_id IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL "
+            "SELECT s.id FROM section s JOIN sub ON s.parent_id = sub.id WHERE s.deleted = 0) SELECT id FROM sub)"
+        )
+        params.append(section_id)
+    pages: list[tuple[int, str]] = []
+    for page, text in db.conn.execute(sql + " ORDER BY k.page, k.ord", params):
+        if pages and pages[-1][0] == page:
+            pages[-1] = (page, pages[-1][1] + "\n" + text)
+        else:
+            pages.append((page, text))
+    return pages
+
+
+def section_belongs(db: Database, document_id: str, section_id: str) -> bool:
+    """Whether ``section_id`` is a live section of the document."""
+    row = db.query_one(
+        "SELECT 1 FROM section WHERE id = ? AND document_id = ? AND deleted = 0", (section_id, document_id)
+    )
+    return row is not None

@@ -152,6 +152,25 @@ def test_search_shows_hits_with_highlights_and_enter_jumps_to_the_page(core: Aks
     run(app, flow)
 
 
+def test_a_hit_in_the_top_heading_opens_the_document(core: Aksio) -> None:
+    app = AksioApp(core, course=with_lecture(core), start="course")
+
+    async def flow(pilot: Any) -> None:
+        screen = course_screen(app)
+        tree = screen.query_one("#sections", Tree)
+        await pilot.press("down", "down")  # away from the document
+        await pilot.press("slash", *"introductory", "enter")
+        await settle(pilot)
+        assert [h.section_title for h in screen.hits] == ["Operating Systems: A Short Course"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert tree.cursor_node is not None and tree.cursor_node.data == (screen.hits[0].document_id, None)
+        preview = screen.query_one(PagePreview)
+        assert preview.marked == 1 and preview.text().startswith("Operating Systems: A Short Course · pp. 1–2")
+
+    run(app, flow)
+
+
 def test_a_search_with_no_hits_says_so_and_escape_closes_it(core: Aksio) -> None:
     app = AksioApp(core, course=with_lecture(core), start="course")
 

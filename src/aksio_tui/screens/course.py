@@ -213,6 +213,7 @@ class CourseScreen(Screen[None]):
         """Put the tree's cursor on ``place`` (opening the branches above it) and preview it, at ``page``."""
         node = self.nodes.get(place)
         if node is not None:
+            place = node.data or place  # a document's one top section is shown as the document
             parent = node.parent
             while parent is not None:
                 parent.expand()

@@ -10,6 +10,7 @@ import pytest
 
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
+from tests.tui.pilot import pressing
 
 
 @pytest.fixture(autouse=True)
@@ -26,37 +27,22 @@ def _fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(f"{module}.new_id", new_id)
 
 
-async def _loaded(pilot: Any) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def _pressing(*keys: str) -> Any:
-    async def run_before(pilot: Any) -> None:
-        await _loaded(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await _loaded(pilot)
-
-    return run_before
-
-
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
 def test_browser_all_courses_with_a_selection(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
     app = AksioApp(core, start="cards")
-    assert snap_compare(app, terminal_size=size, run_before=_pressing("o", "space", "space"))
+    assert snap_compare(app, terminal_size=size, run_before=pressing("o", "space", "space"))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
 def test_browser_of_one_course_from_the_dashboard(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(AksioApp(core), terminal_size=size, run_before=_pressing("b", "down", "f"))
+    assert snap_compare(AksioApp(core), terminal_size=size, run_before=pressing("b", "down", "f"))
 
 
 def test_browser_shows_a_card(core: Aksio, snap_compare: Any) -> None:
     app = AksioApp(core, start="cards")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_pressing("enter"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=pressing("enter"))
 
 
 def test_browser_asks_before_deleting(core: Aksio, snap_compare: Any) -> None:
     app = AksioApp(core, start="cards")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_pressing("space", "space", "x"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=pressing("space", "space", "x"))

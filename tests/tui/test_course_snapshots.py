@@ -12,26 +12,7 @@ import pytest
 from aksio.demo import sample_path
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
-
-SIZES = pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
-
-
-async def _loaded(pilot: Any) -> None:
-    for _ in range(3):  # a DirectoryTree's loader waits for work forever: not waited for
-        busy = [w for w in pilot.app.workers if w.group != "_loader"]
-        if busy:
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
-
-
-def _pressing(*keys: str) -> Any:
-    async def run_before(pilot: Any) -> None:
-        await _loaded(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await _loaded(pilot)
-
-    return run_before
+from tests.tui.pilot import SIZES, loaded, pressing
 
 
 def _course_app(core: Aksio) -> AksioApp:
@@ -42,18 +23,18 @@ def _course_app(core: Aksio) -> AksioApp:
 @SIZES
 def test_sections_and_a_section_text(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
     keys = ("down",) * 6  # down to 4.1 Paging
-    assert snap_compare(_course_app(core), terminal_size=size, run_before=_pressing(*keys))
+    assert snap_compare(_course_app(core), terminal_size=size, run_before=pressing(*keys))
 
 
 @SIZES
 def test_search_hits(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
     keys = ("slash", *"page", "enter")
-    assert snap_compare(_course_app(core), terminal_size=size, run_before=_pressing(*keys))
+    assert snap_compare(_course_app(core), terminal_size=size, run_before=pressing(*keys))
 
 
 def test_a_hit_opened_at_its_page(core: Aksio, snap_compare: Any) -> None:
     keys = ("slash", *"thrashing", "enter", "enter")
-    assert snap_compare(_course_app(core), terminal_size=(80, 24), run_before=_pressing(*keys))
+    assert snap_compare(_course_app(core), terminal_size=(80, 24), run_before=pressing(*keys))
 
 
 @SIZES
@@ -69,13 +50,13 @@ def test_import_report(
     (me / "lectures" / "empty.pdf").write_bytes(b"")
     app = AksioApp(core, course=core.course("Biology").id, start="course")
     keys = ("i", "end", *"/lectures", "enter")
-    assert snap_compare(app, terminal_size=size, run_before=_pressing(*keys))
+    assert snap_compare(app, terminal_size=size, run_before=pressing(*keys))
 
 
 def test_course_picker(core: Aksio, snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
-        await _loaded(pilot)
+        await loaded(pilot)
         pilot.app.action_go("course", course=None)
-        await _loaded(pilot)
+        await loaded(pilot)
 
     assert snap_compare(AksioApp(core), terminal_size=(80, 24), run_before=run_before)

@@ -9,8 +9,7 @@ import pytest
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
 from aksio_tui.screens import settings
-
-SIZES = pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+from tests.tui.pilot import SIZES, pressing
 
 
 @pytest.fixture(autouse=True)
@@ -24,27 +23,15 @@ def _fixed_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "binding_catalogue", some)
 
 
-def _pressing(*keys: str) -> Any:
-    async def run_before(pilot: Any) -> None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        for key in keys:
-            await pilot.press(key)
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
-
-    return run_before
-
-
 @SIZES
 def test_settings(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
     core.settings.tui.keymap = {"dashboard.study_all": "x"}
-    assert snap_compare(AksioApp(core, start="settings"), terminal_size=size, run_before=_pressing())
+    assert snap_compare(AksioApp(core, start="settings"), terminal_size=size, run_before=pressing())
 
 
 def test_settings_key_editor(core: Aksio, snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
-        await _pressing()(pilot)
+        await pressing()(pilot)
         table = pilot.app.screen.query_one("#set-keys")
         table.focus()
         table.move_cursor(row=table.get_row_index("dashboard.study_all"))

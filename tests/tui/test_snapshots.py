@@ -9,41 +9,27 @@ import pytest
 
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
-
-
-async def _loaded(pilot: Any) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def _pressing(*keys: str) -> Any:
-    async def run_before(pilot: Any) -> None:
-        await _loaded(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await _loaded(pilot)
-
-    return run_before
+from tests.tui.pilot import loaded, pressing
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
 def test_dashboard(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(AksioApp(core), terminal_size=size, run_before=_loaded)
+    assert snap_compare(AksioApp(core), terminal_size=size, run_before=loaded)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
 def test_review_with_the_answer_shown(core: Aksio, snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(AksioApp(core), terminal_size=size, run_before=_pressing("s", "space"))
+    assert snap_compare(AksioApp(core), terminal_size=size, run_before=pressing("s", "space"))
 
 
 def test_source_of_a_card(core: Aksio, snap_compare: Any) -> None:
-    assert snap_compare(AksioApp(core), terminal_size=(80, 24), run_before=_pressing("s", "o"))
+    assert snap_compare(AksioApp(core), terminal_size=(80, 24), run_before=pressing("s", "o"))
 
 
 def test_help(core: Aksio, snap_compare: Any) -> None:
-    assert snap_compare(AksioApp(core), terminal_size=(100, 40), run_before=_pressing("question_mark"))
+    assert snap_compare(AksioApp(core), terminal_size=(100, 40), run_before=pressing("question_mark"))
 
 
 def test_session_summary(core: Aksio, snap_compare: Any) -> None:
     keys = ("s", "space", "3", "space", "1", "q")
-    assert snap_compare(AksioApp(core), terminal_size=(80, 24), run_before=_pressing(*keys))
+    assert snap_compare(AksioApp(core), terminal_size=(80, 24), run_before=pressing(*keys))

@@ -1,0 +1,30 @@
+"""What the app's snapshot tests share: the two terminal sizes, and waiting for the app to settle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+
+
+async def loaded(pilot: Any) -> None:
+    """Let the app's workers finish and the screen repaint (a DirectoryTree's loader never ends: not it)."""
+    for _ in range(3):
+        busy = [w for w in pilot.app.workers if w.group != "_loader"]
+        if busy:
+            await pilot.app.workers.wait_for_complete(busy)
+        await pilot.pause()
+
+
+def pressing(*keys: str) -> Any:
+    """A ``run_before`` for ``snap_compare``: settle, then each key followed by settling again."""
+
+    async def run_before(pilot: Any) -> None:
+        await loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await loaded(pilot)
+
+    return run_before

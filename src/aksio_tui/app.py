@@ -3,6 +3,7 @@ into the core runs in a worker thread through ``CoreGate`` and comes back as a m
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -53,6 +54,9 @@ class AksioApp(App[None]):
         self.set_keymap(dict(settings.keymap))
 
     def on_mount(self) -> None:
+        # Everything loaded so far lives as long as the app: keep it out of the cyclic GC's full passes,
+        # which otherwise walk every widget, module and style and stall a keypress now and then.
+        gc.freeze()
         self.push_screen(self.make_screen("dashboard"))  # always underneath: escape leads home
         if self.start != "dashboard":
             self.push_screen(self.make_screen(self.start))

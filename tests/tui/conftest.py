@@ -18,6 +18,9 @@ LATER = T0 + timedelta(days=30)
 @pytest.fixture(autouse=True)
 def _still(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    # the app freezes the GC's view of everything loaded at start (for steady key latency); dozens of apps in
+    # one test process would pile up frozen garbage
+    monkeypatch.setattr("gc.freeze", lambda: None)
 
 
 @pytest.fixture

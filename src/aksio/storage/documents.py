@@ -20,6 +20,21 @@ FROM document d JOIN course c ON c.id = d.course_id
 """
 
 
+# a condition on chunk ``k``: in the section given as the one parameter, or in any section nested in it
+IN_SECTION_TREE = (
+    "k.section_id IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL "
+    "SELECT s.id FROM section s JOIN sub ON s.parent_id = sub.id WHERE s.deleted = 0) SELECT id FROM sub)"
+)
+
+
+def add_to_page(pages: list[tuple[int, str]], page: int, text: str) -> None:
+    """Append a chunk's text to ``pages`` read in page order: chunks of one page are joined by a newline."""
+    if pages and pages[-1][0] == page:
+        pages[-1] = (page, pages[-1][1] + "\n" + text)
+    else:
+        pages.append((page, text))
+
+
 def _document(row: sqlite3.Row) -> Document:
     data: dict[str, Any] = dict(row)
     data["tags"] = json.loads(data["tags"])

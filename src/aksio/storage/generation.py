@@ -12,6 +12,7 @@ from aksio.llm.base import Usage
 from aksio.llm.reliability import CachedResponse
 from aksio.storage.cards import QUEUE_NEW, QUEUE_PENDING, item_filters
 from aksio.storage.db import Database, Writer
+from aksio.storage.documents import IN_SECTION_TREE, add_to_page
 
 
 def section_inputs(db: Database, course_id: str, document_id: str | None, section_id: str | None) -> list[SectionInput]:
@@ -21,11 +22,7 @@ def section_inputs(db: Database, course_id: str, document_id: str | None, sectio
         where.append("d.id = ?")
         params.append(document_id)
     if section_id:
-        # the section and everything nested in it
-        where.append(
-            "k.section_id IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL "
-            "SELECT s.id FROM section s JOIN sub ON s.parent_id = sub.id) SELECT id FROM sub)"
-        )
+        where.append(IN_SECTION_TREE)  # the section and everything nested in it
         params.append(section_id)
     rows = db.conn.execute(
         "SELECT d.id, d.title, k.section_id, s.title, k.page, k.text FROM chunk k "
@@ -45,10 +42,7 @@ def section_inputs(db: Database, course_id: str, document_id: str | None, sectio
                 pages=[],
             )
             out.append(last)
-        if last.pages and last.pages[-1][0] == page:
-            last.pages[-1] = (page, last.pages[-1][1] + "\n" + text)
-        else:
-            last.pages.append((page, text))
+        add_to_page(last.pages, page, text)
     return out
 
 

@@ -4,6 +4,7 @@ page by page."""
 from __future__ import annotations
 
 from aksio.storage.db import Database
+from aksio.storage.documents import IN_SECTION_TREE, add_to_page
 
 
 def section_pages(db: Database, document_id: str, section_id: str | None) -> list[tuple[int, str]]:
@@ -13,18 +14,11 @@ def section_pages(db: Database, document_id: str, section_id: str | None) -> lis
     sql += "WHERE k.document_id = ? AND k.deleted = 0 AND d.deleted = 0"
     params: list[str] = [document_id]
     if section_id is not None:
-        # a parent section spans its children: the section and every section below it
-        sql += (
-            " AND k.section_id IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL "
-            "SELECT s.id FROM section s JOIN sub ON s.parent_id = sub.id WHERE s.deleted = 0) SELECT id FROM sub)"
-        )
+        sql += " AND " + IN_SECTION_TREE  # a parent section spans its children
         params.append(section_id)
     pages: list[tuple[int, str]] = []
     for page, text in db.conn.execute(sql + " ORDER BY k.page, k.ord", params):
-        if pages and pages[-1][0] == page:
-            pages[-1] = (page, pages[-1][1] + "\n" + text)
-        else:
-            pages.append((page, text))
+        add_to_page(pages, page, text)
     return pages
 
 

@@ -159,3 +159,15 @@ def test_the_palette_offers_what_fits_the_screen(core: Aksio) -> None:
         assert "Biology" in screen.sub_title
 
     run(app, flow)
+
+
+def test_the_command_line_finds_the_app_through_its_entry_points() -> None:
+    import pytest
+
+    from aksio.cli.app import _frontend
+    from aksio.errors import ConfigError
+    from aksio_tui import launch
+
+    assert _frontend("tui") is launch.run and _frontend("web") is launch.serve
+    with pytest.raises(ConfigError, match="not installed"):
+        _frontend("nope")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -471,11 +471,21 @@ def tui(course: CourseOpt = None) -> None:
 
 
 def _run_tui(course: str | None, start: str = "dashboard") -> None:
-    from aksio_tui.app import AksioApp
-
+    run = _frontend("tui")
     with _open() as aksio:
-        course_id = aksio.course(course).id if course else None
-        AksioApp(aksio, course=course_id, start=start).run()
+        run(aksio, aksio.course(course).id if course else None, start)
+
+
+def _frontend(name: str) -> Any:
+    """The app's launcher, found through its entry point: the core never imports the app's package."""
+    from importlib.metadata import entry_points
+
+    from aksio.errors import ConfigError
+
+    found = entry_points(group="aksio.frontends", name=name)
+    if not found:
+        raise ConfigError(f"the {name} front end is not installed; reinstall Aksio (pip install -e .)")
+    return next(iter(found)).load()
 
 
 @app.command("web")
@@ -486,15 +496,14 @@ def web(
     import shlex
     import sys
 
-    from textual_serve.server import Server
-
+    serve = _frontend("web")
     home = _state["home"]
     command = f"{shlex.quote(sys.executable)} -m aksio.cli"
     if home is not None:
         command += f" --home {shlex.quote(str(home))}"
     command += " tui"
     console().print(f"Aksio on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    Server(command, host="127.0.0.1", port=port, title="Aksio").serve()
+    serve(command, port)
 
 
 def _quote(text: str) -> str:

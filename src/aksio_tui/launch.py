@@ -1,0 +1,23 @@
+"""How the command line starts the app. The CLI lives in the core package, which must not import this one:
+it finds these functions through the ``aksio.frontends`` entry points declared in pyproject.toml."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aksio.service import Aksio
+
+
+def run(aksio: Aksio, course_id: str | None, start: str) -> None:
+    """Open the terminal app on an open facade, at screen ``start`` (``course_id`` its course, if any)."""
+    from aksio_tui.app import AksioApp
+
+    AksioApp(aksio, course=course_id, start=start).run()
+
+
+def serve(command: str, port: int) -> None:
+    """Serve ``command`` (an `aksio tui` command line) to a browser on 127.0.0.1 with textual-serve."""
+    from textual_serve.server import Server
+
+    Server(command, host="127.0.0.1", port=port, title="Aksio").serve()

@@ -56,6 +56,10 @@ class LLMSettings(BaseModel):
     num_ctx: int = Field(8192, ge=512, le=1048576, description="context window asked of Ollama (options.num_ctx)")
     keep_alive: str = Field("10m", description="how long Ollama keeps the model loaded after a call")
 
+    def resolved_api_key(self) -> str:
+        """The key to send: the one stored here if the user asked for that, else the named environment variable's."""
+        return self.api_key or os.environ.get(self.api_key_env, "")
+
 
 class TUISettings(BaseModel):
     theme: str = Field("aksio-dark", description="colour theme of the terminal app (Textual's, or aksio-dark/light)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -35,7 +34,7 @@ class OllamaProvider:
         self.base_url = (base_url or settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         self.settings = settings
         # Ollama itself has no keys, but one behind a proxy (or ollama.com) wants a bearer token
-        key = settings.api_key or os.environ.get(settings.api_key_env, "")
+        key = settings.resolved_api_key()
         headers = {"Authorization": f"Bearer {key}"} if key else None
         self._client = ollama.Client(host=self.base_url, timeout=settings.timeout, headers=headers)
         # Ollama otherwise picks a context of its own (2048 or 4096 tokens) and silently cuts longer prompts

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from typing import Any, Literal, NoReturn
@@ -46,7 +45,7 @@ class OpenAIProvider:
         self.model = model
         self.base_url = (base_url or settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         self.settings = settings
-        key = settings.api_key or os.environ.get(settings.api_key_env, "")
+        key = settings.resolved_api_key()
         self._missing_key = not key and not is_loopback(self.base_url)
         self._client = openai.OpenAI(
             base_url=self.base_url,

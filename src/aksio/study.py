@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from aksio.bulk import collector_paused
 from aksio.clock import iso
 from aksio.errors import InvalidInput, NotFound, one_of
 from aksio.models import Card, Course
@@ -242,19 +243,20 @@ class StudyMixin:
     ) -> CardImportReport:
         """Import a CSV or TSV of front, back[, tags] rows as one transaction: all rows or none."""
         target = self.course(course)
-        rows = _read_card_table(path)
-        notes: list[dict[str, Any]] = []
-        ords: list[list[int]] = []
-        for line_no, front, back, row_tags in rows:
-            try:
-                ords.append(ords_for(kind, front, back))
-            except InvalidInput as exc:
-                raise InvalidInput(f"{path}:{line_no}: {exc}") from None
-            notes.append(_note_values(kind, front, back, [*tags, *row_tags], "import", None, None))
-        if not notes:
-            raise InvalidInput(f"{path}: no cards in this file")
-        with self.db.write() as w:
-            ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))[1]
+        with collector_paused():
+            rows = _read_card_table(path)
+            notes: list[dict[str, Any]] = []
+            ords: list[list[int]] = []
+            for line_no, front, back, row_tags in rows:
+                try:
+                    ords.append(ords_for(kind, front, back))
+                except InvalidInput as exc:
+                    raise InvalidInput(f"{path}:{line_no}: {exc}") from None
+                notes.append(_note_values(kind, front, back, [*tags, *row_tags], "import", None, None))
+            if not notes:
+                raise InvalidInput(f"{path}: no cards in this file")
+            with self.db.write() as w:
+                ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))[1]
         return CardImportReport(course_id=target.id, notes=len(notes), cards=sum(len(i) for i in ids))
 
     def card(self, ref: str) -> Card:

@@ -222,6 +222,34 @@ def test_csv_import_is_all_or_nothing_and_names_the_bad_line(app: Aksio, course:
     assert len(app.cards(course)) == 2
 
 
+def test_a_bulk_import_logs_each_note_once_and_queues_the_new_cards_in_file_order(
+    app: Aksio, course: str, tmp_path: Path
+) -> None:
+    first = app.add_card(course, "already here", "yes")[0]
+    table = tmp_path / "words.csv"
+    table.write_text("".join(f"word {i},Wort {i}\n" for i in range(5)), encoding="utf-8")
+    app.import_cards(table, course, kind="reverse")
+    notes = app.db.query("SELECT id, hlc FROM note ORDER BY rowid")
+    log = app.db.query("SELECT tbl, row_id, op, hlc FROM change_log WHERE tbl IN ('note', 'card') ORDER BY seq")
+    # one insert entry per note, in insertion order with each note's own stamp; the cards travel with it
+    assert [(r["tbl"], r["row_id"], r["op"], r["hlc"]) for r in log] == [
+        ("note", n["id"], "insert", n["hlc"]) for n in notes
+    ]
+    assert [r["hlc"] for r in log] == sorted(r["hlc"] for r in log)
+    cards = app.db.query(
+        "SELECT c.hlc AS card_hlc, n.hlc AS note_hlc, s.new_order, s.queue, n.front "
+        "FROM card c JOIN note n ON n.id = c.note_id JOIN card_state s ON s.card_id = c.id ORDER BY c.rowid"
+    )
+    assert len(cards) == 11 and all(r["card_hlc"] == r["note_hlc"] for r in cards)
+    assert {r["queue"] for r in cards} == {0}
+    # both cards of a note share its position; positions follow the file, after the card already there
+    positions = {r["front"]: r["new_order"] for r in cards}
+    assert [positions["already here"], *(positions[f"word {i}"] for i in range(5))] == list(range(1, 7))
+    assert len({(r["front"], r["new_order"]) for r in cards}) == 6
+    served = app.next_card(course)
+    assert served is not None and served.id == first.id
+
+
 def test_suspend_bury_flag_and_delete(app: Aksio, course: str, clock: FixedClock) -> None:
     a, b = _basic(app, course, 2)
     app.suspend(a)

@@ -192,27 +192,28 @@ def insert_notes(
     queue = QUEUE_PENDING if held else QUEUE_NEW
     if held:
         notes = [{**n, "status": "pending"} for n in notes]
+    notes_past, cards_past = w.last_rowid("note"), w.last_rowid("card")
     note_ids, stamps = w.insert_batch("note", [{"course_id": course_id, **n} for n in notes])
-    order = next_new_order(w)
     card_ids: list[str] = []
     card_values: list[tuple[str, str, int]] = []
     card_stamps: list[str] = []
-    states: list[tuple[Any, ...]] = []
     result: list[list[str]] = []
     for note_id, note_ords, stamp in zip(note_ids, ords, stamps, strict=True):
         ids = [new_id() for _ in note_ords]
-        for card_id, ord_ in zip(ids, note_ords, strict=True):
-            card_values.append((note_id, course_id, ord_))
-            states.append((card_id, note_id, course_id, queue, now_ts, order))
+        card_values += [(note_id, course_id, ord_) for ord_ in note_ords]
         card_ids += ids
         card_stamps += [stamp] * len(ids)
-        order += 1  # siblings share a position: they are introduced together, then buried apart
         result.append(ids)
     # the cards travel with their note's insert entry in the change log (same stamp)
     w.insert_rows("card", ("note_id", "course_id", "ord"), card_values, ids=card_ids, parents=card_stamps)
-    w.executemany(
-        "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) VALUES (?, ?, ?, ?, ?, ?)",
-        states,
+    # their states, copied by SQLite from the rows just inserted (rowids past the ones before). Siblings share
+    # a position in the new queue (they are introduced together, then buried apart): their note's, counted
+    # from the first note of this batch, whose rowids are consecutive
+    w.execute(
+        "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) "
+        "SELECT c.id, c.note_id, c.course_id, ?, ?, ? + n.rowid FROM card AS c JOIN note AS n ON n.id = c.note_id "
+        "WHERE c.rowid > ? ORDER BY c.rowid",
+        (queue, now_ts, next_new_order(w) - notes_past - 1, cards_past),
     )
     return note_ids, result
 

@@ -6,10 +6,11 @@ from collections import Counter
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from aksio.clock import iso
 from aksio.errors import InvalidInput
+from aksio.modelbase import Model
 from aksio.storage import activity as activity_rows
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from aksio.study import DueCounts, StudyDay
 
 
-class CourseDue(BaseModel):
+class CourseDue(Model):
     course_id: str
     name: str
     code: str | None
@@ -29,7 +30,7 @@ class CourseDue(BaseModel):
     new: int
 
 
-class Dashboard(BaseModel):
+class Dashboard(Model):
     courses: list[CourseDue]
     today_reviews: int = Field(description="answers given this study day")
     today_seconds: int = Field(description="time spent on them")
@@ -37,7 +38,7 @@ class Dashboard(BaseModel):
     days: list[tuple[date, int]] = Field(description="answers per study day, oldest first, today last")
 
 
-class StudySession(BaseModel):
+class StudySession(Model):
     id: str
     course_id: str | None
     started_at: str

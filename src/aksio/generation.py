@@ -16,13 +16,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from aksio.errors import InvalidInput, one_of
 from aksio.generate.items import CardDraft, CardDrafts, QuestionDraft, QuestionDrafts, SectionInput
 from aksio.generate.prompts import CHARS_PER_TOKEN, What, card_messages, part_key, question_messages, split_parts
 from aksio.llm.base import Message, Usage
 from aksio.llm.reliability import CachedResponse
+from aksio.modelbase import Model
 from aksio.storage import generation as gen_rows
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 CardKind = Literal["basic", "cloze", "mixed"]
 
 
-class GeneratedItem(BaseModel):
+class GeneratedItem(Model):
     """A kept item: a card's note or a quiz question, as stored."""
 
     id: str = Field(description="note id (cards) or question id")
@@ -50,7 +51,7 @@ class GeneratedItem(BaseModel):
     section_title: str
 
 
-class RejectedItem(BaseModel):
+class RejectedItem(Model):
     """A dropped item and why (see ``aksio.generate.checks.REASONS``)."""
 
     reason: str
@@ -61,7 +62,7 @@ class RejectedItem(BaseModel):
     section_title: str
 
 
-class GenerationReport(BaseModel):
+class GenerationReport(Model):
     course_id: str
     course_name: str
     what: str = Field(description="cards | questions")

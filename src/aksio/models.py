@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from aksio.modelbase import Model
 
 
-class CourseScheduling(BaseModel):
+class CourseScheduling(Model):
     """A course's FSRS options besides desired retention and the new-card limit."""
 
     maximum_interval: int = Field(36500, ge=1, description="longest interval in days")
@@ -17,7 +19,7 @@ class CourseScheduling(BaseModel):
     parameters: list[float] | None = Field(None, description="fitted FSRS-6 weights; null = defaults")
 
 
-class Course(BaseModel):
+class Course(Model):
     id: str
     name: str
     code: str | None = None
@@ -35,7 +37,7 @@ class Course(BaseModel):
     updated_at: str
 
 
-class Document(BaseModel):
+class Document(Model):
     id: str
     course_id: str
     course_name: str
@@ -53,7 +55,7 @@ class Document(BaseModel):
     created_at: str
 
 
-class Section(BaseModel):
+class Section(Model):
     id: str
     title: str
     level: int
@@ -67,7 +69,7 @@ class DocumentDetail(Document):
     sections: list[Section] = Field(default_factory=list)
 
 
-class SearchHit(BaseModel):
+class SearchHit(Model):
     chunk_id: str
     course_id: str
     course_name: str
@@ -83,7 +85,7 @@ class SearchHit(BaseModel):
     score: float = Field(description="bm25 relevance, higher is better")
 
 
-class ImportedFile(BaseModel):
+class ImportedFile(Model):
     path: str
     document_id: str
     title: str
@@ -94,18 +96,18 @@ class ImportedFile(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
-class SkippedFile(BaseModel):
+class SkippedFile(Model):
     path: str
     reason: str
     document_id: str | None = None
 
 
-class FailedFile(BaseModel):
+class FailedFile(Model):
     path: str
     reason: str
 
 
-class ImportReport(BaseModel):
+class ImportReport(Model):
     course_id: str
     course_name: str
     imported: list[ImportedFile] = Field(default_factory=list)
@@ -113,13 +115,13 @@ class ImportReport(BaseModel):
     failed: list[FailedFile] = Field(default_factory=list)
 
 
-class Source(BaseModel):
+class Source(Model):
     document_id: str | None = None
     page: int | None = None
     quote: str | None = None
 
 
-class CardState(BaseModel):
+class CardState(Model):
     """Where a card stands in scheduling (a cache rebuilt from the review log)."""
 
     queue: str = Field(description="new | learning | review | suspended")
@@ -131,7 +133,7 @@ class CardState(BaseModel):
     last_review: str | None = None
 
 
-class Card(BaseModel):
+class Card(Model):
     id: str
     note_id: str
     course_id: str

@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from aksio.bulk import collector_paused
 from aksio.clock import iso
 from aksio.errors import InvalidInput, NotFound, one_of
+from aksio.modelbase import Model
 from aksio.models import Card, Course
 from aksio.notes import ords_for
 from aksio.storage import activity as activity_rows
@@ -58,26 +59,26 @@ class _DayQueue:
         return None
 
 
-class DueCounts(BaseModel):
+class DueCounts(Model):
     learning: int
     review: int
     new: int = Field(description="new cards that may still be introduced today (after daily limits)")
 
 
-class DueSummary(BaseModel):
+class DueSummary(Model):
     course_id: str | None
     counts: DueCounts
     next_card: Card | None
 
 
-class Preview(BaseModel):
+class Preview(Model):
     rating: int
     name: str
     due: str
     interval: str = Field(description="human form of the time until due, e.g. 10m, 3d, 2.1mo")
 
 
-class AnswerResult(BaseModel):
+class AnswerResult(Model):
     review_id: str
     card: Card
     rating: int
@@ -85,14 +86,14 @@ class AnswerResult(BaseModel):
     became_leech: bool = False
 
 
-class UndoResult(BaseModel):
+class UndoResult(Model):
     review_id: str
     card: Card
     rating: int
     reviewed_at: str
 
 
-class OptimizeReport(BaseModel):
+class OptimizeReport(Model):
     course_id: str
     n_reviews: int
     log_loss_default: float = Field(description="log loss of the current parameters on held-out reviews")
@@ -101,7 +102,7 @@ class OptimizeReport(BaseModel):
     parameters: list[float]
 
 
-class CardImportReport(BaseModel):
+class CardImportReport(Model):
     course_id: str
     notes: int
     cards: int

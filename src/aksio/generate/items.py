@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from aksio.modelbase import Model
 
 
-class CardDraft(BaseModel):
+class CardDraft(Model):
     """A flashcard before it is checked and stored."""
 
     kind: Literal["basic", "cloze"] = Field(description="basic: question and answer; cloze: deletions in the front")
@@ -19,11 +21,11 @@ class CardDraft(BaseModel):
     page: int = Field(description="the page (1-based) the quote is on")
 
 
-class CardDrafts(BaseModel):
+class CardDrafts(Model):
     cards: list[CardDraft] = Field(description="the cards, one fact each")
 
 
-class QuestionDraft(BaseModel):
+class QuestionDraft(Model):
     """A quiz question before it is checked and stored."""
 
     kind: Literal["multiple_choice", "true_false", "short_answer"] = Field(description="the type of question")
@@ -38,11 +40,11 @@ class QuestionDraft(BaseModel):
     page: int = Field(description="the page (1-based) the quote is on")
 
 
-class QuestionDrafts(BaseModel):
+class QuestionDrafts(Model):
     questions: list[QuestionDraft] = Field(description="the questions, one correct answer each")
 
 
-class SectionInput(BaseModel):
+class SectionInput(Model):
     """The text of one section of a document, page by page (page numbers 1-based, as in the document)."""
 
     document_id: str

@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from aksio.modelbase import Model
 
 
 class Message(TypedDict):
@@ -40,7 +42,7 @@ class Completion:
     cached: bool = False
 
 
-class ProviderStatus(BaseModel):
+class ProviderStatus(Model):
     """What `status()` found out about a provider, for `aksio` to show."""
 
     provider: str

@@ -10,7 +10,7 @@ two characters in a row. Snippets drop the separator again.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import islice
 
 from aksio.models import SearchHit
@@ -18,10 +18,31 @@ from aksio.storage.db import Database
 
 SEP = "\ue000"
 _CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_CJK_CHAR = re.compile(f"([{_CJK}])")
-_AROUND_CJK = re.compile(f"(?<=[{_CJK}])|(?=[{_CJK}])")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+
+
+class _Patterns:
+    """The regexes with the big CJK class, each compiled on first use: one costs ~4 ms to compile, and the
+    app's first frame (which imports this module) needs none of them."""
+
+    @cached_property
+    def cjk_char(self) -> re.Pattern[str]:
+        return re.compile(f"([{_CJK}])")
+
+    @cached_property
+    def around_cjk(self) -> re.Pattern[str]:
+        return re.compile(f"(?<=[{_CJK}])|(?=[{_CJK}])")
+
+    @cached_property
+    def token(self) -> re.Pattern[str]:
+        return re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+
+    @cached_property
+    def latin_word_char(self) -> re.Pattern[str]:
+        return re.compile(f"[^\\W_{_CJK}]")
+
+
+_RE = _Patterns()
 RANK_CAP = 300
 # the scope column holds "c" + a course id's 32 hex digits; the body column is searched without a column
 # filter (faster), so a query word of that shape is dropped: it would find a course's every chunk
@@ -31,9 +52,9 @@ _SCOPE_TOKEN = re.compile(r"c[0-9a-f]{32}", re.IGNORECASE)
 def index_text(text: str) -> str:
     """The form of a chunk's text that goes into the FTS index: every CJK character its own token, also next
     to Latin letters or digits ("CPU调度" -> CPU, 调, 度)."""
-    if not _CJK_CHAR.search(text):
+    if not _RE.cjk_char.search(text):
         return text
-    return _AROUND_CJK.sub(SEP, text.replace(SEP, " "))
+    return _RE.around_cjk.sub(SEP, text.replace(SEP, " "))
 
 
 def match_terms(query: str) -> list[str]:
@@ -45,7 +66,7 @@ def match_terms(query: str) -> list[str]:
     if len(parts) % 2 == 0:  # an odd number of quotes: the last one pairs with nothing
         parts[-2:] = [parts[-2] + " " + parts[-1]]
     for i, part in enumerate(parts):
-        pieces = [_TOKEN.findall(word) for word in _WORD.findall(part) if not _SCOPE_TOKEN.fullmatch(word)]
+        pieces = [_RE.token.findall(word) for word in _WORD.findall(part) if not _SCOPE_TOKEN.fullmatch(word)]
         if i % 2:  # inside quotes
             phrase = " ".join(p for word in pieces for p in word)
             terms.extend([f'"{phrase}"'] if phrase else [])
@@ -178,7 +199,6 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "edly
 SNIPPET_TOKENS = 16
 SNIPPET_TOKENS_CJK = 40
 SNIPPET_LEAD = 4  # tokens of context before the first matched word
-_LATIN_WORD_CHAR = re.compile(f"[^\\W_{_CJK}]")
 
 
 def _stem(word: str) -> str:
@@ -201,13 +221,13 @@ def _hit_finder(words: tuple[str, ...]) -> tuple[re.Pattern[str] | None, frozens
     """For a query: one regex finding the words that may stem like a query word (checked afterwards), the
     stems themselves, and one regex per CJK word (its characters in a row, punctuation allowed between).
     The patterns avoid big Unicode classes: compiling one of those costs milliseconds."""
-    plain = frozenset(_stem(w.lower()) for w in words if not _CJK_CHAR.search(w))
+    plain = frozenset(_stem(w.lower()) for w in words if not _RE.cjk_char.search(w))
     prefixes = sorted({re.escape(p[:3]) for p in plain}, key=len, reverse=True)
     latin = re.compile(f"(?:{'|'.join(prefixes)})\\w*", re.IGNORECASE) if prefixes else None
     phrases = tuple(
-        re.compile("[\\W_]*".join(re.escape(p) for p in _TOKEN.findall(w)), re.IGNORECASE)
+        re.compile("[\\W_]*".join(re.escape(p) for p in _RE.token.findall(w)), re.IGNORECASE)
         for w in words
-        if _CJK_CHAR.search(w)
+        if _RE.cjk_char.search(w)
     )
     return latin, plain, phrases
 
@@ -219,9 +239,9 @@ def _hits(text: str, words: list[str]) -> tuple[list[tuple[int, int, str]], bool
     if latin is not None:
         for m in latin.finditer(text):
             start, tok = m.start(), m.group().lower()
-            if start and _LATIN_WORD_CHAR.match(text, start - 1):
+            if start and _RE.latin_word_char.match(text, start - 1):
                 continue  # the middle of a word
-            cjk = _CJK_CHAR.search(tok)
+            cjk = _RE.cjk_char.search(tok)
             if cjk:  # a Latin token ends where CJK begins: "cpu调度"
                 tok = tok[: cjk.start()]
             stem = tok if tok in plain else _stem(tok)
@@ -259,16 +279,16 @@ def snippet(text: str, words: list[str]) -> dict[str, object]:
     anchor = hits[_best_cluster(hits, 60 if cjk else 100)][0] if hits else 0
     # cut into tokens only around the anchor: the lead before it, the rest of the window after it
     region = max(anchor - 30 * SNIPPET_LEAD, 0)
-    before = [(m.start(), m.end()) for m in _TOKEN.finditer(text, region, anchor)]
+    before = [(m.start(), m.end()) for m in _RE.token.finditer(text, region, anchor)]
     if before and region and before[0][0] == region:
         del before[0]  # it may be the tail of a word cut by the region
     tokens = before[-SNIPPET_LEAD:]
-    tokens += [(m.start(), m.end()) for m in islice(_TOKEN.finditer(text, anchor), width - len(tokens))]
+    tokens += [(m.start(), m.end()) for m in islice(_RE.token.finditer(text, anchor), width - len(tokens))]
     if not tokens:
         return {"snippet": "", "highlights": []}
     start_char, end_char = tokens[0][0], tokens[-1][1]
-    lead = "…" if _TOKEN.search(text, 0, start_char) else ""
-    tail = "…" if _TOKEN.search(text, end_char) else ""
+    lead = "…" if _RE.token.search(text, 0, start_char) else ""
+    tail = "…" if _RE.token.search(text, end_char) else ""
     body = text[start_char:end_char].replace("\n", " ").replace(SEP, " ")
     spans = [
         (a - start_char + len(lead), b - start_char + len(lead))

@@ -17,6 +17,9 @@ from aksio_tui.messages import CoreError
 from aksio_tui.themes import THEMES
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from aksio.activity import Dashboard
     from aksio.service import Aksio
 
 T = TypeVar("T")
@@ -52,6 +55,15 @@ class AksioApp(App[None]):
         settings = aksio.settings.tui
         self.theme = settings.theme if settings.theme in self.available_themes else "aksio-dark"
         self.set_keymap(dict(settings.keymap))
+        # the home screen's counts, read while Textual starts (SQLite runs beside it on another core)
+        self._first_board: Future[Dashboard] | None = self.core.prefetch(lambda a: a.dashboard())
+
+    def take_first_board(self) -> Dashboard | None:
+        """The dashboard read at start, once (later loads read it again); None if it failed or was taken."""
+        future, self._first_board = self._first_board, None
+        if future is None or future.exception() is not None:
+            return None
+        return future.result()
 
     def on_mount(self) -> None:
         # Everything loaded so far lives as long as the app: keep it out of the cyclic GC's full passes,
@@ -77,14 +89,15 @@ class AksioApp(App[None]):
     # -- navigation ----------------------------------------------------------------------------------
 
     def make_screen(self, name: str, **options: Any) -> Screen[Any]:
-        from aksio_tui.screens.dashboard import DashboardScreen
-        from aksio_tui.screens.placeholder import ComingScreen
-        from aksio_tui.screens.review import ReviewScreen
-
+        # each screen's module is imported when it is first opened: the first frame waits only for the dashboard
         course = options.get("course", self.course_ref)
         if name == "dashboard":
+            from aksio_tui.screens.dashboard import DashboardScreen
+
             return DashboardScreen()
         if name == "review":
+            from aksio_tui.screens.review import ReviewScreen
+
             return ReviewScreen(course)
         if name == "course":
             from aksio_tui.screens.course import CourseScreen
@@ -104,6 +117,8 @@ class AksioApp(App[None]):
             return SettingsScreen()
         for key, title, what in COMING:
             if name == key:
+                from aksio_tui.screens.placeholder import ComingScreen
+
                 return ComingScreen(title, what)
         raise ValueError(f"no screen {name!r}")
 

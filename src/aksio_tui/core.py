@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -22,3 +23,16 @@ class CoreGate:
     def __call__(self, fn: Callable[[Aksio], T]) -> T:
         with self._lock:
             return fn(self.aksio)
+
+    def prefetch(self, fn: Callable[[Aksio], T]) -> Future[T]:
+        """Start ``fn`` on a thread of its own now (e.g. while the app is still starting) and return its future."""
+        future: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(self(fn))
+            except BaseException as exc:  # handed to whoever takes the result
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="aksio-prefetch", daemon=True).start()
+        return future

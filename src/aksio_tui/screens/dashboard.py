@@ -73,7 +73,9 @@ class DashboardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
     def load(self) -> None:
-        self.post_message(self.Loaded(self.aksio_app.call_core(lambda a: a.dashboard())))
+        app = self.aksio_app
+        board = app.take_first_board() or app.call_core(lambda a: a.dashboard())
+        self.post_message(self.Loaded(board))
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         board = message.board

@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Header, Input, OptionList, ProgressB
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from aksio_tui.widgets.page_preview import PagePreview
+from aksio_tui.widgets.page_preview import Heading, PagePreview
 from aksio_tui.widgets.path_picker import PathPicker, shown_path
 
 if TYPE_CHECKING:
@@ -33,6 +33,15 @@ _NEEDS_COURSE = {"search", "import", "study", "generate", "browse"}
 
 def page_range(start: int, end: int) -> str:
     return f"p. {start}" if start == end else f"pp. {start}–{end}"
+
+
+def headings_of(sections: list[Section]) -> list[Heading]:
+    """The headings of ``sections`` and everything nested in them, in reading order."""
+    out: list[Heading] = []
+    for section in sections:
+        out.append(Heading(section.page_start, section.title, section.level))
+        out += headings_of(section.children)
+    return out
 
 
 def _aksio_app(screen: Screen[Any]) -> AksioApp:
@@ -83,6 +92,8 @@ class CourseScreen(Screen[None]):
         self.hits: list[SearchHit] = []
         self.nodes: dict[Place, TreeNode[Place]] = {}
         self.titles: dict[Place, str] = {}
+        self.outlines: dict[Place, list[Section]] = {}  # the sections a place's preview spans
+        self.kinds: dict[str, str] = {}  # document id -> kind ("pdf", "markdown", ...)
         self._requested: tuple[Place, int | None] | None = None  # the preview last asked for
         self._select_after_load: Place | None = None
 
@@ -176,13 +187,15 @@ class CourseScreen(Screen[None]):
         tree: Tree[Place] = self.query_one("#sections", Tree)
         was = self._requested[0] if self._requested else None
         tree.clear()
-        self.nodes, self.titles, self._requested = {}, {}, None
+        self.nodes, self.titles, self.outlines, self._requested = {}, {}, {}, None
+        self.kinds = {doc.id: doc.kind for doc in message.documents}
         for doc in message.documents:
             place: Place = (doc.id, None)
             label = Text.assemble((doc.title, "bold"), (f"  {page_range(1, max(doc.page_count, 1))}", "dim"))
             node = tree.root.add(label, data=place, expand=True)
             self.nodes[place] = node
             self.titles[place] = f"{doc.title} · {page_range(1, max(doc.page_count, 1))} · {doc.kind}"
+            self.outlines[place] = doc.sections
             sections = doc.sections
             if len(sections) == 1 and sections[0].title.strip().casefold() == doc.title.strip().casefold():
                 # a Markdown file's one top heading is the document's title: shown once, as the document
@@ -208,6 +221,7 @@ class CourseScreen(Screen[None]):
                 child = node.add_leaf(label, data=place)
             self.nodes[place] = child
             self.titles[place] = f"{section.title} · {pages} · {doc.title}"
+            self.outlines[place] = [section]
 
     def select(self, place: Place, page: int | None = None) -> None:
         """Put the tree's cursor on ``place`` (opening the branches above it) and preview it, at ``page``."""
@@ -245,7 +259,10 @@ class CourseScreen(Screen[None]):
         if self._requested != (message.place, message.page):
             return  # the cursor moved on while this was read
         title = self.titles.get(message.place, "")
-        await self.query_one(PagePreview).show(title, message.pages, message.page)
+        markdown = self.kinds.get(message.place[0]) == "markdown"
+        headings = headings_of(self.outlines.get(message.place, [])) if markdown else []
+        preview = self.query_one(PagePreview)
+        await preview.show(title, message.pages, message.page, markdown=markdown, headings=headings)
 
     # -- search -----------------------------------------------------------------------------------------
 

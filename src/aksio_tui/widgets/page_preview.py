@@ -1,13 +1,56 @@
-"""A section's text page by page, each page its own block so that a search hit can scroll to its page."""
+"""A section's text page by page, each page its own block so that a search hit can scroll to its page.
+
+Pages of a Markdown document are drawn as Markdown by rich (one cheap renderable per page, not a Textual
+Markdown widget each); other pages as plain text. Neither is ever read as Rich markup."""
 
 from __future__ import annotations
 
+import io
+import re
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
+
+from rich.console import Console, Group, JustifyMethod, RenderableType
+from rich.markdown import Heading as MarkdownHeading
+from rich.markdown import Markdown, MarkdownElement
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 # a whole document can run to hundreds of pages: show a window of them around the page asked for
 WINDOW = 40
+# text() draws Markdown this wide, so that a line of the page is a line of the text, not wrapped at the pane
+PLAIN_WIDTH = 1000
+FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+) *")
+
+
+class Heading(NamedTuple):
+    """A section's heading as the import stored it: its title alone on a line of the page it starts on."""
+
+    page: int
+    title: str
+    level: int
+
+
+class LeftHeading(MarkdownHeading):
+    """A heading at the left like the page's other lines (rich centres a top one)."""
+
+    LEVEL_ALIGN: ClassVar[dict[str, JustifyMethod]] = dict.fromkeys(MarkdownHeading.LEVEL_ALIGN, "left")
+
+
+class PageMarkdown(Markdown):
+    """A page of a Markdown document. The import keeps a page's lines but not the blank lines between its
+    blocks, so every line break is kept rather than folding a heading or a paragraph into the one before."""
+
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
+
+    def __init__(self, markup: str, code_theme: str) -> None:
+        super().__init__(markup, code_theme=code_theme, hyperlinks=False)
+        for token in self.parsed:
+            for child in token.children or ():
+                if child.type == "softbreak":
+                    child.type = "hardbreak"
 
 
 class PagePreview(VerticalScroll):
@@ -25,8 +68,17 @@ class PagePreview(VerticalScroll):
         await self.remove_children()
         await self.mount(Static(Text(message), classes="preview-note"))
 
-    async def show(self, title: str, pages: list[tuple[int, str]], page: int | None = None) -> None:
-        """Show ``pages`` under ``title``; with ``page``, mark that page and scroll to it."""
+    async def show(
+        self,
+        title: str,
+        pages: list[tuple[int, str]],
+        page: int | None = None,
+        *,
+        markdown: bool = False,
+        headings: Sequence[Heading] = (),
+    ) -> None:
+        """Show ``pages`` under ``title``; with ``page``, mark that page and scroll to it. With ``markdown``, the
+        pages are drawn as Markdown, the lines that are ``headings`` as headings."""
         start = 0
         if page is not None:
             at = next((i for i, (number, _) in enumerate(pages) if number >= page), 0)
@@ -35,11 +87,19 @@ class PagePreview(VerticalScroll):
         self.title = title
         self.pages = [number for number, _ in shown]
         self.marked = page if page in self.pages else None
+        code_theme = "monokai" if self.app.current_theme.dark else "default"
         blocks: list[Static] = [Static(Text(title, style="bold"), classes="preview-title")]
         if start:
             blocks.append(Static(Text(f"… {start} page(s) before", style="dim"), classes="preview-note"))
         for number, body in shown:
-            blocks.append(Static(_page(number, body, number == self.marked), id=f"page-{number}", classes="page"))
+            head = _page_head(number, number == self.marked)
+            content: RenderableType
+            if markdown:
+                on_page = [h for h in headings if h.page == number]
+                content = Group(head, PageMarkdown(page_markdown(body.strip(), on_page), code_theme))
+            else:
+                content = head.append("\n").append(body.strip())
+            blocks.append(Static(content, id=f"page-{number}", classes="page"))
         if not pages:
             blocks.append(Static(Text("No text in this section.", style="dim"), classes="preview-note"))
         if start + WINDOW < len(pages):
@@ -55,19 +115,47 @@ class PagePreview(VerticalScroll):
 
     def text(self) -> str:
         """Everything shown, as plain text (for tests and copying)."""
-        parts = []
-        for block in self.query(Static):
-            rendered = block.render()
-            parts.append(rendered.plain if isinstance(rendered, Text) else str(rendered))
-        return "\n".join(parts)
+        return "\n".join(plain(block.content) for block in self.query(Static))
 
 
-def _page(number: int, body: str, marked: bool) -> Text:
+def plain(content: object) -> str:
+    """The text a block shows: a Text's own, anything else (Markdown) drawn without styles."""
+    if isinstance(content, Text):
+        return content.plain
+    if isinstance(content, str):
+        return content
+    console = Console(width=PLAIN_WIDTH, file=io.StringIO(), color_system=None, legacy_windows=False)
+    with console.capture() as capture:
+        console.print(content)
+    return "\n".join(line.rstrip() for line in capture.get().rstrip("\n").split("\n"))
+
+
+def page_markdown(body: str, headings: Sequence[Heading]) -> str:
+    """A Markdown page's text for rich: the lines that are ``headings`` (the page's, in reading order) marked as
+    such, and a line of only - or = kept from making the line above a heading (the import dropped the blank line
+    between them), code blocks left alone."""
+    lines: list[str] = []
+    pending = [h for h in headings if h.title.strip()]
+    fence = ""
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if fence:
+            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+                fence = ""
+        elif opening := FENCE.match(line):
+            fence = opening.group(1)
+        elif pending and stripped == pending[0].title.strip():
+            line = f"{'#' * min(pending.pop(0).level, 6)} {stripped}"
+        elif SETEXT_UNDERLINE.fullmatch(line) and lines and lines[-1].strip():
+            lines.append("")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _page_head(number: int, marked: bool) -> Text:
     out = Text()
     if marked:
         out.append(f"▶ page {number} ", style="bold reverse")
     else:
         out.append(f"── page {number} ──", style="dim")
-    out.append("\n")
-    out.append(body.strip())
     return out

@@ -1,0 +1,99 @@
+"""The course screen's preview draws a Markdown document's pages as Markdown (headings, lists, emphasis, code
+blocks), never reading its text as Rich markup, and every other document's pages as the plain text they are."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from aksio.service import Aksio
+from aksio_tui.app import AksioApp
+from aksio_tui.widgets.page_preview import Heading, PageMarkdown, PagePreview, page_markdown
+from tests.tui.pilot import loaded
+
+NOTE = """# Cell biology
+
+Cells are the *unit* of life, see [b] and [bold red]not markup[/].
+
+## Parts of a cell
+
+- the **nucleus** holds DNA
+- ribosomes make proteins
+
+```python
+def divide(cell):
+    return [cell, cell]
+```
+"""
+
+
+def run(app: AksioApp, flow: Callable[[Any], Awaitable[None]]) -> None:
+    async def main() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot)
+            await flow(pilot)
+
+    asyncio.run(main())
+
+
+def course_with(core: Aksio, path: Path, text: str) -> AksioApp:
+    """The course screen of Chemistry (no documents before) with ``text`` imported from ``path``."""
+    path.write_text(text, encoding="utf-8")
+    assert core.import_paths([path], "Chemistry").imported
+    return AksioApp(core, course=core.course("Chemistry").id, start="course")
+
+
+def page_blocks(app: AksioApp) -> list[Static]:
+    return list(app.screen.query_one(PagePreview).query(".page").results(Static))
+
+
+def test_a_markdown_note_is_drawn_as_markdown(core: Aksio, tmp_path: Path) -> None:
+    app = course_with(core, tmp_path / "cells.md", NOTE)
+
+    async def flow(pilot: Any) -> None:
+        text = app.screen.query_one(PagePreview).text()
+        lines = text.splitlines()
+        assert "Parts of a cell" in lines and not any(line.startswith("#") for line in lines)
+        assert "• the nucleus holds DNA" in text and "**" not in text  # a list, bold without its stars
+        assert "Cells are the unit of life, see [b] and [bold red]not markup[/]." in lines  # markup stays literal
+        assert "    return [cell, cell]" in text and "```" not in text  # the fenced code, without its fences
+        [block] = page_blocks(app)
+        assert isinstance(block.content, Group)
+        markdown = next(r for r in block.content.renderables if isinstance(r, PageMarkdown))
+        headings = [t for t in markdown.parsed if t.type == "heading_open"]
+        assert [t.tag for t in headings] == ["h1", "h2"]
+
+    run(app, flow)
+
+
+def test_a_text_file_stays_plain_text(core: Aksio, tmp_path: Path) -> None:
+    app = course_with(core, tmp_path / "cells.txt", NOTE)
+
+    async def flow(pilot: Any) -> None:
+        text = app.screen.query_one(PagePreview).text()
+        assert "# Cell biology" in text and "- the **nucleus** holds DNA" in text and "```python" in text
+        assert "[bold red]not markup[/]" in text
+        assert all(isinstance(block.content, Text) for block in page_blocks(app))
+
+    run(app, flow)
+
+
+def test_only_the_lines_that_are_headings_on_their_page_become_headings_and_never_in_code() -> None:
+    body = "Intro\nSummary of the intro\n```\nSummary\n```\nSummary\nMore"
+    headings = [Heading(1, "Summary", 2), Heading(2, "Intro", 1)]  # "Intro" starts on page 2: not this one
+    marked = page_markdown(body, [h for h in headings if h.page == 1])
+    assert marked == "Intro\nSummary of the intro\n```\nSummary\n```\n## Summary\nMore"
+
+
+def test_a_rule_under_a_paragraph_stays_a_rule_not_a_heading() -> None:
+    # the import dropped the blank line between "Done." and "---": without it, "Done." would be a setext heading
+    assert page_markdown("Done.\n---\nNext", []) == "Done.\n\n---\nNext"
+    assert page_markdown("```\nx = 1\n---\n```", []) == "```\nx = 1\n---\n```"  # code stays as it is
+    tokens = [t.type for t in PageMarkdown(page_markdown("Done.\n---\nNext", []), "default").parsed]
+    assert "hr" in tokens and "heading_open" not in tokens

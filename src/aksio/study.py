@@ -322,29 +322,51 @@ class StudyMixin:
                 card_rows.update_note(w, card.note_id, changes)
         return self._card(card.id)
 
+    def _cards_of(self, refs: Sequence[str]) -> list[Card]:
+        """The cards ``refs`` name, each once, in order: full ids in a few queries, anything else one by one.
+        An unknown one fails before anything is written."""
+        if not refs:
+            raise InvalidInput("no cards given")
+        exact = card_rows.get_many(self.db, refs)
+        found: dict[str, Card] = {}
+        for ref in refs:
+            card = exact.get(ref) or self.card(ref)
+            found.setdefault(card.id, card)
+        return list(found.values())
+
     def delete_card(self, ref: str) -> list[str]:
         """Delete a card's note and all its cards. Reviews are kept (append-only). Returns the card ids."""
-        card = self.card(ref)
+        return self.delete_cards([ref])
+
+    def delete_cards(self, refs: Sequence[str]) -> list[str]:
+        """Delete these cards' notes and all their cards, in one transaction. Returns the card ids deleted."""
+        notes = dict.fromkeys(card.note_id for card in self._cards_of(refs))
         with self.db.write() as w:
-            return card_rows.tombstone_note(w, card.note_id)
+            return [card_id for note_id in notes for card_id in card_rows.tombstone_note(w, note_id)]
 
     def suspend(self, ref: str, suspended: bool = True) -> Card:
-        card = self.card(ref)
-        if card.suspended == suspended:
-            return card
-        row = queue_rows.state(self.db, card.id)
-        assert row is not None
+        self.suspend_cards([ref], suspended)
+        return self.card(ref)
+
+    def suspend_cards(self, refs: Sequence[str], suspended: bool = True) -> list[str]:
+        """Suspend (or unsuspend) these cards in one transaction. Returns the ids of the cards it changed."""
+        changing = [card for card in self._cards_of(refs) if card.suspended != suspended]
+        if not changing:
+            return []
         self._queues_changed()
         with self.db.write() as w:
-            card_rows.update_card(w, card.id, {"suspended": suspended})
-            if suspended:
-                queue = QUEUE_SUSPENDED
-            elif card_rows.note_status(w, card.note_id) == "pending":  # held: back to held, not to study
-                queue = QUEUE_PENDING
-            else:
-                queue = self._queue_of(self._memory_or_none(row))
-            queue_rows.set_queue(w, [card.id], queue)
-        return self._card(card.id)
+            for card in changing:
+                card_rows.update_card(w, card.id, {"suspended": suspended})
+                if suspended:
+                    queue = QUEUE_SUSPENDED
+                elif card_rows.note_status(w, card.note_id) == "pending":  # held: back to held, not to study
+                    queue = QUEUE_PENDING
+                else:
+                    row = queue_rows.state(w, card.id)
+                    assert row is not None
+                    queue = self._queue_of(self._memory_or_none(row))
+                queue_rows.set_queue(w, [card.id], queue)
+        return [card.id for card in changing]
 
     def _memory_or_none(self, row: StateRow) -> MemoryState | None:
         if row.fsrs is None:
@@ -355,20 +377,32 @@ class StudyMixin:
 
     def bury(self, ref: str) -> Card:
         """Hide a card until the next study day."""
-        card = self.card(ref)
+        self.bury_cards([ref])
+        return self.card(ref)
+
+    def bury_cards(self, refs: Sequence[str]) -> list[str]:
+        """Hide these cards until the next study day, in one transaction. Returns their ids."""
+        ids = [card.id for card in self._cards_of(refs)]
         until = self.study_day().end
         with self.db.write() as w:
-            card_rows.update_card(w, card.id, {"buried_until": iso(until)})
-            queue_rows.hide_until(w, [card.id], _ts(until))
-        return self._card(card.id)
+            for card_id in ids:
+                card_rows.update_card(w, card_id, {"buried_until": iso(until)})
+            queue_rows.hide_until(w, ids, _ts(until))
+        return ids
 
     def flag(self, ref: str, flag: int) -> Card:
+        self.flag_cards([ref], flag)
+        return self.card(ref)
+
+    def flag_cards(self, refs: Sequence[str], flag: int) -> list[str]:
+        """Set the flag (0 clears it, 1-7 colours) of these cards in one transaction. Returns the ids changed."""
         if not 0 <= flag <= 7:
             raise InvalidInput("flag must be 0 (none) to 7")
-        card = self.card(ref)
+        changing = [card.id for card in self._cards_of(refs) if card.flag != flag]
         with self.db.write() as w:
-            card_rows.update_card(w, card.id, {"flag": flag})
-        return self._card(card.id)
+            for card_id in changing:
+                card_rows.update_card(w, card_id, {"flag": flag})
+        return changing
 
     # -- the due queue ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import fsrs
 import pytest
 
 from aksio.clock import FixedClock
-from aksio.errors import InvalidInput
+from aksio.errors import InvalidInput, NotFound
 from aksio.service import Aksio
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC; the study day starts at 04:00
@@ -263,6 +263,36 @@ def test_suspend_bury_flag_and_delete(app: Aksio, course: str, clock: FixedClock
     assert [c.id for c in app.cards(course)] == [b]
     clock.set(datetime(2026, 1, 6, 4, 0, tzinfo=UTC))
     assert app.next_card(course).id == b
+
+
+def test_actions_on_many_cards_are_one_transaction_and_all_or_nothing(
+    app: Aksio, course: str, clock: FixedClock
+) -> None:
+    a, b, c = _basic(app, course, 3)
+    fwd, rev = (card.id for card in app.add_card(course, "Hund", "dog", kind="reverse"))
+    before = app.db.query_one("SELECT count(*) FROM change_log")[0]
+    with pytest.raises(NotFound):
+        app.suspend_cards([a, b, "no-such-card"])
+    with pytest.raises(InvalidInput, match="flag must be"):
+        app.flag_cards([a], 9)
+    assert app.db.query_one("SELECT count(*) FROM change_log")[0] == before
+    assert not any(card.suspended for card in app.cards(course))
+
+    assert app.suspend_cards([a, b, a]) == [a, b]  # each card once
+    assert app.suspend_cards([a, c]) == [c]  # a was suspended already: only c changes
+    assert [card.id for card in app.cards(course, suspended=True)] == [a, b, c]
+    assert app.next_card(course).id == fwd
+    assert app.suspend_cards([a, b], False) == [a, b]
+    assert app.flag_cards([a, b], 2) == [a, b] and app.card(a).flag == app.card(b).flag == 2
+    assert app.flag_cards([a, c], 2) == [c]
+    assert app.bury_cards([a, b]) == [a, b]
+    assert app.next_card(course).id == fwd
+
+    deleted = app.delete_cards([fwd, rev, a])  # a note's two cards go together, once
+    assert sorted(deleted) == sorted([fwd, rev, a])
+    assert {card.id for card in app.cards(course)} == {b, c}
+    with pytest.raises(InvalidInput, match="no cards"):
+        app.delete_cards([])
 
 
 def _simulate(n_cards: int, seed: int) -> list[tuple[str, int, datetime]]:

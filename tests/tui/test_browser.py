@@ -101,9 +101,11 @@ def test_suspending_a_selection_of_cards(core: Aksio) -> None:
         assert len(cards.selected) == 4
         assert "4 selected" in str(app.screen.query_one("#browse-status").render())
         chosen = {r.id for r in cards.targets()}
+        commits = core.db.generation
         await pilot.press("s")
         await settle(pilot)
         assert {r.id for r in cards.rows if r.state == "suspended"} == chosen
+        assert core.db.generation == commits + 1  # the four cards in one transaction
         await pilot.press("s")  # all of them suspended: the same key brings them back
         await settle(pilot)
         assert not any(r.state == "suspended" for r in cards.rows)

@@ -104,12 +104,14 @@ def get(db: Database, card_id: str) -> Card | None:
 
 
 def get_many(db: Database, card_ids: Sequence[str]) -> dict[str, Card]:
-    """Live cards by id, in one query."""
-    if not card_ids:
-        return {}
-    marks = ",".join("?" * len(card_ids))
-    rows = db.query(_SELECT + f" WHERE k.id IN ({marks}) AND k.deleted = 0", list(card_ids))
-    return {r["id"]: _card(r) for r in rows}
+    """Live cards by id, in one query per 500 (SQLite caps a statement's parameters)."""
+    out: dict[str, Card] = {}
+    for start in range(0, len(card_ids), 500):
+        part = list(card_ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        rows = db.query(_SELECT + f" WHERE k.id IN ({marks}) AND k.deleted = 0", part)
+        out.update((r["id"], _card(r)) for r in rows)
+    return out
 
 
 def find(db: Database, ref: str) -> list[Card]:

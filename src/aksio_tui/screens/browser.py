@@ -325,35 +325,22 @@ class CardBrowserScreen(Screen[None]):
             return
         suspend = not all(r.state == "suspended" for r in rows)
         ids = [r.id for r in rows]
-
-        def change(a: Aksio) -> None:
-            for card_id in ids:
-                a.suspend(card_id, suspend)
-
-        self.act(rows, change, f"{'suspended' if suspend else 'unsuspended'} {_count(ids)}")
+        self.act(
+            rows, lambda a: a.suspend_cards(ids, suspend), f"{'suspended' if suspend else 'unsuspended'} {_count(ids)}"
+        )
 
     def action_bury(self) -> None:
         if not (rows := self._targets()):
             return
         ids = [r.id for r in rows]
-
-        def change(a: Aksio) -> None:
-            for card_id in ids:
-                a.bury(card_id)
-
-        self.act(rows, change, f"buried {_count(ids)} until tomorrow")
+        self.act(rows, lambda a: a.bury_cards(ids), f"buried {_count(ids)} until tomorrow")
 
     def action_flag(self) -> None:
         if not (rows := self._targets()):
             return
         flag = 0 if all(r.flag for r in rows) else 1
         ids = [r.id for r in rows]
-
-        def change(a: Aksio) -> None:
-            for card_id in ids:
-                a.flag(card_id, flag)
-
-        self.act(rows, change, f"{'flagged' if flag else 'unflagged'} {_count(ids)}")
+        self.act(rows, lambda a: a.flag_cards(ids, flag), f"{'flagged' if flag else 'unflagged'} {_count(ids)}")
 
     def action_accept(self) -> None:
         rows = [r for r in self._targets() if r.state == "pending"]
@@ -379,12 +366,7 @@ class CardBrowserScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 ids = list(by_note.values())
-
-                def change(a: Aksio) -> None:
-                    for card_id in ids:
-                        a.delete_card(card_id)
-
-                self.act(rows, change, f"deleted {len(ids)} note{'s' if len(ids) != 1 else ''}")
+                self.act(rows, lambda a: a.delete_cards(ids), f"deleted {len(ids)} note{'s' if len(ids) != 1 else ''}")
 
         notes = len(by_note)
         question = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
@@ -164,10 +165,51 @@ def test_the_palette_offers_what_fits_the_screen(core: Aksio) -> None:
 def test_the_command_line_finds_the_app_through_its_entry_points() -> None:
     import pytest
 
-    from aksio.cli.app import _frontend
+    from aksio.cli.frontends import frontend
     from aksio.errors import ConfigError
     from aksio_tui import launch
 
-    assert _frontend("tui") is launch.run and _frontend("web") is launch.serve
+    assert frontend("tui") is launch.run and frontend("web") is launch.serve
     with pytest.raises(ConfigError, match="not installed"):
-        _frontend("nope")
+        frontend("nope")
+
+
+LAUNCH = """
+import sys
+
+import aksio.cli.frontends
+
+
+class Terminal:
+    def isatty(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+
+def launcher(aksio, course_id, start):
+    print(aksio.courses()[0].name, course_id, start, "typer" in sys.modules, file=sys.__stdout__)
+
+
+aksio.cli.frontends.frontend = lambda name: launcher
+sys.argv, sys.stdin, sys.stdout = ["aksio"], Terminal(), Terminal()
+from aksio.cli import main
+
+main()
+"""
+
+
+def test_aksio_alone_in_a_terminal_opens_the_app_without_loading_the_command_parser(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from aksio.clock import SystemClock
+
+    with Aksio.open(tmp_path, SystemClock()) as core:
+        core.add_course("Biology")
+    env = {**os.environ, "AKSIO_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Biology", "None", "dashboard", "False"]

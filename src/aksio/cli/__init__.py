@@ -7,14 +7,20 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the typer app, turning user errors into one line and an exit code."""
-    from aksio.cli.app import app
     from aksio.cli.output import fail
 
     args = sys.argv[1:] if argv is None else argv
-    if not args and sys.stdin.isatty() and sys.stdout.isatty():
-        args = ["tui"]  # `aksio` alone opens the terminal app; in a pipe it prints the help as before
     try:
-        app(args=args, prog_name="aksio", standalone_mode=True)
+        if not args and sys.stdin.isatty() and sys.stdout.isatty():
+            # `aksio` alone opens the terminal app (in a pipe it prints the help as before), without loading
+            # the command line's parser first: the app's first frame comes that much sooner
+            from aksio.cli.frontends import open_app
+
+            open_app(None)
+        else:
+            from aksio.cli.app import app
+
+            app(args=args, prog_name="aksio", standalone_mode=True)
     except KeyboardInterrupt:
         fail("interrupted", code=130)
     except Exception as exc:

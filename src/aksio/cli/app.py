@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -471,21 +471,9 @@ def tui(course: CourseOpt = None) -> None:
 
 
 def _run_tui(course: str | None, start: str = "dashboard") -> None:
-    run = _frontend("tui")
-    with _open() as aksio:
-        run(aksio, aksio.course(course).id if course else None, start)
+    from aksio.cli.frontends import open_app
 
-
-def _frontend(name: str) -> Any:
-    """The app's launcher, found through its entry point: the core never imports the app's package."""
-    from importlib.metadata import entry_points
-
-    from aksio.errors import ConfigError
-
-    found = entry_points(group="aksio.frontends", name=name)
-    if not found:
-        raise ConfigError(f"the {name} front end is not installed; reinstall Aksio (pip install -e .)")
-    return next(iter(found)).load()
+    open_app(_state["home"], course, start)
 
 
 @app.command("web")
@@ -496,7 +484,9 @@ def web(
     import shlex
     import sys
 
-    serve = _frontend("web")
+    from aksio.cli.frontends import frontend
+
+    serve = frontend("web")
     home = _state["home"]
     command = f"{shlex.quote(sys.executable)} -m aksio.cli"
     if home is not None:

@@ -6,18 +6,14 @@ tests, scripts and several profiles use it.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aksio.errors import ConfigError
 
@@ -69,10 +65,10 @@ class TUISettings(BaseModel):
     )
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every setting, with its default. Nested keys are written ``section.key`` on the command line."""
 
-    model_config = SettingsConfigDict(env_prefix="AKSIO_", env_nested_delimiter="__", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     device_name: str = Field("", description="name of this device, shown in sync")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
@@ -81,23 +77,57 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     tui: TUISettings = Field(default_factory=TUISettings)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        path = _current_config_file
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if path is not None and path.exists():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
+
+ENV_PREFIX = "AKSIO_"
 
 
-_current_config_file: Path | None = None
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Settings given in the environment: ``AKSIO_<SECTION>__<KEY>`` (any case), e.g. ``AKSIO_LLM__MODEL``, or a
+    top-level key. A section, or a key holding a table (``tui.keymap``), takes a JSON object. Other ``AKSIO_``
+    variables (``AKSIO_HOME``, an API key's) are not settings and are left alone."""
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        field = Settings.model_fields.get(path[0])
+        if field is None or (len(path) > 1 and not _is_section(field.annotation)) or len(path) > 2:
+            continue
+        if len(path) == 2:
+            assert isinstance(field.annotation, type)
+            inner = field.annotation.model_fields.get(path[1])
+            if inner is None:
+                continue
+            value = _json_if(raw, inner.annotation, name)
+            out.setdefault(path[0], {})[path[1]] = value
+        else:
+            out[path[0]] = _json_if(raw, field.annotation, name)
+    return out
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _json_if(raw: str, annotation: Any, name: str) -> Any:
+    """A table-valued setting's text parsed as JSON; any other value as typed (validated with the rest)."""
+    if not (_is_section(annotation) or getattr(annotation, "__origin__", None) is dict):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError(f'{name}: expected a JSON object, e.g. {{"key": "value"}}') from None
+
+
+def _merged(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``, section by section."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
 
 
 class Paths:
@@ -132,20 +162,17 @@ def _env_home() -> Path | None:
 
 
 def load_settings(paths: Paths) -> Settings:
-    """Read the config file and the environment; a bad value is a one-line ``ConfigError``."""
-    global _current_config_file  # noqa: PLW0603 - pydantic-settings asks the class, not the instance
+    """Read the config file and the environment (which wins); a bad value is a one-line ``ConfigError``."""
+    data: dict[str, Any] = {}
     if paths.config_file.exists():
         try:
-            tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
+            data = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
-    _current_config_file = paths.config_file
     try:
-        return Settings()
+        return Settings.model_validate(_merged(data, env_overrides(os.environ)))
     except ValidationError as exc:
         raise ConfigError(f"{paths.config_file}: {_first_error(exc)}") from None
-    finally:
-        _current_config_file = None
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -258,6 +258,29 @@ def test_the_environment_overrides_the_file(cli: Cli, monkeypatch: pytest.Monkey
     assert _json(cli, "config", "show")["settings"]["search"]["limit"] == 7
 
 
+def test_environment_settings_name_a_section_and_key_in_any_case_and_take_json_tables(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("config", "set", "llm.model", "from-file")
+    cli("config", "set", "search.limit", "25")
+    monkeypatch.setenv("aksio_llm__concurrency", "5")  # any case
+    monkeypatch.setenv("AKSIO_TUI__KEYMAP", '{"review.again": "1,j"}')
+    monkeypatch.setenv("AKSIO_SEARCH", '{"limit": 9}')  # a whole section as a JSON object
+    monkeypatch.setenv("AKSIO_LLM_API_KEY", "sk-not-a-setting")  # an AKSIO_ variable that names no setting
+    monkeypatch.setenv("AKSIO_NOPE__KEY", "1")
+    settings = _json(cli, "config", "show")["settings"]
+    assert settings["llm"]["concurrency"] == 5 and settings["llm"]["model"] == "from-file"
+    assert settings["tui"]["keymap"] == {"review.again": "1,j"}
+    assert settings["search"]["limit"] == 9
+    assert settings["llm"]["api_key"] == ""
+    monkeypatch.setenv("AKSIO_TUI__KEYMAP", "review.again=1")
+    _one_line_error(cli("config", "show"), "AKSIO_TUI__KEYMAP: expected a JSON object")
+    monkeypatch.setenv("AKSIO_TUI__KEYMAP", "{}")
+    monkeypatch.delenv("aksio_llm__concurrency")
+    monkeypatch.setenv("AKSIO_LLM__CONCURRENCY", "many")
+    _one_line_error(cli("config", "show"), "llm.concurrency: Input should be a valid integer")
+
+
 def test_a_setting_from_the_file_is_used_and_a_broken_file_is_one_line(cli: Cli, home: Path, docs: Docs) -> None:
     cli("course", "add", "OS")
     cli("import", str(docs("lecture2.pdf", docmaker.outline_pdf)), "-c", "OS")

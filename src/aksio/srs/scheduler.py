@@ -3,6 +3,8 @@
 ``fsrs`` fuzzes intervals with the global ``random.random``. A state cache that must be rebuilt
 *exactly* from the review log cannot depend on a global generator, so each review's fuzz is drawn from
 a generator seeded by (card, review number): answering now and replaying later give the same due date.
+Answers go through ``fsrs.Scheduler.review_card``; a whole log is replayed by ``aksio.srs.replay``, which does
+the same arithmetic in one loop and is checked against ``review_card`` before it is trusted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 import fsrs
 import fsrs.scheduler as _fsrs_scheduler
+
+from aksio.srs.replay import Replayer
 
 # fsrs.Card wants an integer id only to tell cards apart in its own logs; ours are UUIDs, and passing
 # any id avoids the constructor's 1 ms sleep.
@@ -91,6 +95,8 @@ class Scheduler:
         if self.config.parameters is not None:
             kwargs["parameters"] = tuple(self.config.parameters)
         self._fsrs = fsrs.Scheduler(**kwargs)
+        self._replayer: Replayer | None = None
+        self._replayer_checked = False
 
     @property
     def parameters(self) -> tuple[float, ...]:
@@ -103,7 +109,7 @@ class Scheduler:
         """The state after answering ``rating`` (1 again .. 4 easy) at ``at``."""
         at = at.astimezone(UTC)
         card = _fsrs_card(memory)
-        with _seeded_fuzz(f"{memory.card_key}:{memory.reps}"):
+        with _seeded_fuzz(_fuzz_seed(memory.card_key, memory.reps)):
             after, _log = self._fsrs.review_card(card, fsrs.Rating(rating), at)
         lapse = rating == 1 and memory.state == REVIEW
         return replace(
@@ -123,13 +129,39 @@ class Scheduler:
         return {rating: self.review(memory, rating, at).due for rating in (1, 2, 3, 4)}
 
     def replay(self, log: Sequence[tuple[int, datetime]], card_key: str) -> MemoryState:
-        """Rebuild a card's state from its review log (ratings with times, oldest first)."""
+        """Rebuild a card's state from its review log (ratings with times, oldest first): the state ``review``
+        gives answering them one by one, from a new card."""
+        replayer = self._checked_replayer()
+        if replayer is None:
+            return self._review_all(log, card_key)
+        return _replayed(replayer, log, card_key)
+
+    def _review_all(self, log: Sequence[tuple[int, datetime]], card_key: str) -> MemoryState:
         if not log:
             raise ValueError("an empty log has no state to replay")
         memory = self.new_state(card_key, log[0][1])
         for rating, at in log:
             memory = self.review(memory, rating, at)
         return memory
+
+    def _checked_replayer(self) -> Replayer | None:
+        """The fast replay, once it has given ``review``'s state after every answer of a few varied logs with
+        this configuration; None (answer one by one) if it has not, as after an fsrs update changing its maths."""
+        if not self._replayer_checked:
+            replayer = Replayer(self._fsrs)
+            self._replayer = replayer if self._replays_like_review(replayer) else None
+            self._replayer_checked = True
+        return self._replayer
+
+    def _replays_like_review(self, replayer: Replayer) -> bool:
+        for seed in range(_CHECK_LOGS):
+            log = _check_log(random.Random(seed))
+            memory = self.new_state("check", log[0][1])
+            for reps, (rating, at) in enumerate(log, start=1):
+                memory = self.review(memory, rating, at)
+                if _replayed(replayer, log[:reps], "check") != memory:
+                    return False
+        return True
 
     def retrievability(self, memory: MemoryState, at: datetime) -> float:
         """Predicted probability of recall at ``at`` (0 for a card never reviewed)."""
@@ -148,6 +180,45 @@ def _fsrs_card(memory: MemoryState) -> fsrs.Card:
         due=memory.due,
         last_review=memory.last_review,
     )
+
+
+_CHECK_LOGS = 4
+
+
+def _check_log(rng: random.Random, n: int = 30) -> list[tuple[int, datetime]]:
+    """Answers of every kind at gaps from a minute to months: every branch of a review within a few logs."""
+    at = datetime(2024, 1, 1, 8, tzinfo=UTC)
+    log = []
+    for _ in range(n):
+        log.append((rng.choices((1, 2, 3, 4), (0.25, 0.15, 0.45, 0.15))[0], at))
+        at += rng.choice(
+            (
+                timedelta(minutes=rng.randint(1, 90)),
+                timedelta(hours=rng.randint(1, 30), minutes=rng.randint(0, 59)),
+                timedelta(days=rng.randint(1, 200), seconds=rng.randint(0, 86399)),
+            )
+        )
+    return log
+
+
+def _replayed(replayer: Replayer, log: Sequence[tuple[int, datetime]], card_key: str) -> MemoryState:
+    done = replayer.run(log, _fuzz_seed(card_key, len(log) - 1))
+    return MemoryState(
+        card_key=card_key,
+        state=done.state,
+        step=done.step,
+        stability=done.stability,
+        difficulty=done.difficulty,
+        due=done.due,
+        last_review=done.last_review,
+        reps=len(log),
+        lapses=done.lapses,
+    )
+
+
+def _fuzz_seed(card_key: str, reps: int) -> str:
+    """The seed of the fuzz of a card's answer after ``reps`` earlier ones."""
+    return f"{card_key}:{reps}"
 
 
 @contextmanager

@@ -58,12 +58,14 @@ class AksioApp(App[None]):
         # the home screen's counts, read while Textual starts (SQLite runs beside it on another core)
         self._first_board: Future[Dashboard] | None = self.core.prefetch(lambda a: a.dashboard())
 
-    def take_first_board(self) -> Dashboard | None:
-        """The dashboard read at start, once (later loads read it again); None if it failed or was taken."""
-        future, self._first_board = self._first_board, None
-        if future is None or future.exception() is not None:
+    def take_first_board(self, *, wait: bool = True) -> Dashboard | None:
+        """The dashboard read at start, once (later loads read it again); None if it failed or was taken, or
+        (without ``wait``) is not read yet."""
+        future = self._first_board
+        if future is None or (not wait and not future.done()):
             return None
-        return future.result()
+        self._first_board = None
+        return None if future.exception() is not None else future.result()
 
     def on_mount(self) -> None:
         # Everything loaded so far lives as long as the app: keep it out of the cyclic GC's full passes,

@@ -53,6 +53,34 @@ def test_the_dashboard_lists_courses_with_their_counts(core: Aksio) -> None:
     run(app, flow)
 
 
+def test_the_counts_read_while_the_app_starts_are_in_its_first_frame_and_read_once(core: Aksio) -> None:
+    calls: list[int] = []
+    dashboard = core.dashboard
+
+    def counted() -> object:
+        calls.append(1)
+        return dashboard()
+
+    core.dashboard = counted  # type: ignore[method-assign]
+    app = AksioApp(core)
+    first = app._first_board
+    assert first is not None
+    first.result(timeout=30)  # read on its own thread from the moment the app was built
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert "4 due" in text_of(app, "#summary")  # no worker round trip: there from the start
+            assert not [w for w in app.workers if w.group == "dashboard"]
+            await pilot.press("s")
+            await settle(pilot)
+            await pilot.press("escape")  # back home: counted again
+            await settle(pilot)
+
+    asyncio.run(main())
+    assert len(calls) == 2
+
+
 def test_a_study_session_grades_undoes_and_is_recorded(core: Aksio) -> None:
     app = AksioApp(core)
 
@@ -210,6 +238,8 @@ def test_aksio_alone_in_a_terminal_opens_the_app_without_loading_the_command_par
     with Aksio.open(tmp_path, SystemClock()) as core:
         core.add_course("Biology")
     env = {**os.environ, "AKSIO_HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["Biology", "None", "dashboard", "False"]

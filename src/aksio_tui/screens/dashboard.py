@@ -56,10 +56,15 @@ class DashboardScreen(Screen[None]):
         table.add_column("exam", key="exam")
         for key in ("learning", "review", "new"):
             table.add_column(key, key=key)
-        self.action_refresh()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()  # back from studying: the counts changed
+        """Shown (first, or back from studying: the counts changed): count again, unless the counts read while
+        the app started are ready, which the first frame then shows."""
+        board = self.aksio_app.take_first_board(wait=False)
+        if board is not None:
+            self.show(board)
+        else:
+            self.action_refresh()
 
     @property
     def aksio_app(self) -> AksioApp:
@@ -78,7 +83,10 @@ class DashboardScreen(Screen[None]):
         self.post_message(self.Loaded(board))
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
-        board = message.board
+        self.show(message.board)
+
+    def show(self, board: Dashboard) -> None:
+        """Fill the table, the summary line and the heatmap."""
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()

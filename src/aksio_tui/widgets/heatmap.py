@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 LEVELS = ((0, "·", "dim"), (1, "░", "green"), (10, "▒", "green"), (30, "▓", "bold green"), (60, "█", "bold green"))
 
@@ -18,11 +18,22 @@ def glyph(count: int) -> tuple[str, str]:
     return shown[1], shown[2]
 
 
-class Heatmap(Static):
-    """Seven rows (Monday first), one column per week, today at the bottom right."""
+class Heatmap(Widget):
+    """Seven rows (Monday first), one column per week, today at the bottom right: as many weeks as fit, worked
+    out when drawn, so the first frame (before layout) and a resized terminal both get the right number."""
 
-    def show(self, days: list[tuple[date, int]], width: int | None = None) -> None:
-        self.update(render(days, width or max(self.size.width - 6, 10)))
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.days: list[tuple[date, int]] | None = None
+
+    def show(self, days: list[tuple[date, int]]) -> None:
+        self.days = days
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        if self.days is None:
+            return Text()
+        return render(self.days, max(self.size.width - 6, 10))
 
 
 def render(days: list[tuple[date, int]], columns: int) -> Text:

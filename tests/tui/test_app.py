@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
+from aksio.activity import Dashboard
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
 from aksio_tui.screens.dashboard import DashboardScreen
@@ -57,9 +58,9 @@ def test_the_counts_read_while_the_app_starts_are_in_its_first_frame_and_read_on
     calls: list[int] = []
     dashboard = core.dashboard
 
-    def counted() -> object:
-        calls.append(1)
-        return dashboard()
+    def counted(days: int = 182) -> Dashboard:
+        calls.append(days)
+        return dashboard(days)
 
     core.dashboard = counted  # type: ignore[method-assign]
     app = AksioApp(core)

@@ -137,3 +137,25 @@ def test_over_a_modal_only_its_keys_and_the_apps_priority_ones_are_listed(core: 
         assert "app.help" not in found and not any(i.startswith("review.") for i in found)
 
     run(app, flow)
+
+
+def test_in_80x24_every_row_and_column_of_the_help_can_be_seen(core: Aksio) -> None:
+    app = AksioApp(core, start="cards")
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            await press(pilot, "question_mark")
+            table = app.screen.query_one(DataTable)
+            box = table.parent
+            assert box is not None
+            assert table.region.bottom <= box.content_region.bottom  # not cut off by the box's edge
+            assert table.virtual_size.width <= table.size.width  # the id column whole, no sideways scrolling
+            for _ in range(table.row_count):
+                await pilot.press("down")
+            await loaded(pilot)
+            assert table.cursor_row == table.row_count - 1
+            assert table.is_valid_row_index(table.cursor_row)
+            assert table.scroll_y + table.size.height - 1 > table.cursor_row  # the last row scrolled into view
+
+    asyncio.run(main())

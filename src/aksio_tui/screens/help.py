@@ -64,7 +64,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static('[b]Keys[/b] — remap any of them in the config file: [tui.keymap] id = "keys"')
+            yield Static(
+                '[b]Keys[/b] — remap any of them in the config file: [tui.keymap] id = "keys"', id="help-title"
+            )
             yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:

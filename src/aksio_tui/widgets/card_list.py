@@ -3,19 +3,23 @@ visible few do. A header line stays on top; a cursor row; a selection of many ro
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from aksio.browse import BrowseRows
 
 if TYPE_CHECKING:
     from aksio.browse import BrowseRow
@@ -28,6 +32,18 @@ STATE_STYLES = {
     "pending": Style(color="magenta"),
 }
 DIM = Style(dim=True)
+FLAG = Style(color="red")
+
+
+class _Palette(NamedTuple):
+    """What a frame draws with: lines drawn with another palette are drawn again."""
+
+    width: int
+    show_course: bool
+    base: Style
+    header: Style
+    selected: Style
+    cursor: Style
 
 
 def fit(text: str, width: int) -> str:
@@ -35,6 +51,8 @@ def fit(text: str, width: int) -> str:
     if width <= 0:
         return ""
     text = " ".join(text.split())
+    if text.isascii() and text.isprintable():  # a cell a character: no need to measure
+        return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)
@@ -75,14 +93,21 @@ class CardList(ScrollView, can_focus=True):
     ]
 
     class Changed(Message):
-        """The cursor or the selection moved: whatever shows counts should redraw."""
+        """The rows or the selection changed: whatever shows counts should redraw. (Not sent for a cursor that
+        only moved: redrawing the counts would cost every keypress a layout of the screen.)"""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.rows: list[BrowseRow] = []
+        self.rows = BrowseRows()
         self.cursor = 0
         self.selected: set[str] = set()
         self.show_course = True
+        self._palette: _Palette | None = None
+        # drawn rows by (row, selected, under the cursor): a row's tuple is replaced when its card changes
+        self._drawn: LRUCache[tuple[BrowseRow, bool, bool], Strip] = LRUCache(256)
+        self._after_frame_due = False
+        # the rows last replaced, let go once the new ones are painted: freeing 100k rows takes ~12 ms
+        self._replaced = BrowseRows()
 
     # -- data -----------------------------------------------------------------------------------------
 
@@ -90,12 +115,13 @@ class CardList(ScrollView, can_focus=True):
         """Show new rows, keeping the cursor on the same card if it is still there, and only the selected
         cards that still are."""
         current = self.current
-        self.rows = rows
+        self._replaced = self.rows
+        self.rows = rows if isinstance(rows, BrowseRows) else BrowseRows(map(tuple, rows))
         if self.selected:
-            self.selected &= {r.id for r in rows}
+            self.selected.intersection_update(self.rows.ids())
         self.cursor = 0
         if current is not None:
-            self.cursor = next((i for i, r in enumerate(rows) if r.id == current.id), 0)
+            self.cursor = self.rows.index_of(current.id) or 0
         self._resized()
         self._show_cursor()
         self.refresh()
@@ -103,20 +129,11 @@ class CardList(ScrollView, can_focus=True):
 
     def update_rows(self, fresh: Iterable[BrowseRow], note_ids: Sequence[str]) -> None:
         """Redraw the cards of ``note_ids`` as ``fresh`` has them now; those missing from it were deleted."""
-        by_id = {r.id: r for r in fresh}
-        notes = set(note_ids)
-        kept: list[BrowseRow] = []
-        for row in self.rows:
-            if row.note_id in notes:
-                if row.id in by_id:
-                    kept.append(by_id[row.id])
-                else:
-                    self.selected.discard(row.id)
-                    continue
-            else:
-                kept.append(row)
-        self.rows = kept
-        self.cursor = min(self.cursor, max(len(kept) - 1, 0))
+        self._replaced = self.rows
+        self.rows = self.rows.updated(fresh, note_ids)
+        if self.selected:
+            self.selected.intersection_update(self.rows.ids())
+        self.cursor = min(self.cursor, max(len(self.rows) - 1, 0))
         self._resized()
         self.refresh()
         self.post_message(self.Changed())
@@ -128,7 +145,7 @@ class CardList(ScrollView, can_focus=True):
     def targets(self) -> list[BrowseRow]:
         """What an action applies to: the selected cards (in list order), else the one under the cursor."""
         if self.selected:
-            return [r for r in self.rows if r.id in self.selected]
+            return self.rows.of_cards(self.selected)
         return [self.current] if self.current is not None else []
 
     # -- cursor and selection -------------------------------------------------------------------------
@@ -141,20 +158,28 @@ class CardList(ScrollView, can_focus=True):
         if not self.rows:
             return
         index = max(0, min(index, len(self.rows) - 1))
-        if extend:
-            low, high = sorted((self.cursor, index))
-            self.selected.update(r.id for r in self.rows[low : high + 1])
+        before = self.cursor
         self.cursor = index
-        self._show_cursor()
-        self.refresh()
-        self.post_message(self.Changed())
+        if extend:
+            low, high = sorted((before, index))
+            self.selected.update(self.rows[low : high + 1].ids())
+            self.post_message(self.Changed())
+        if self._show_cursor() or extend:
+            self.refresh()
+        else:  # the same rows on screen: only the two lines the cursor left and reached are drawn again
+            self.refresh_line(before + 1)  # virtual lines: the header is line 0
+            self.refresh_line(index + 1)
 
-    def _show_cursor(self) -> None:
+    def _show_cursor(self) -> bool:
+        """Scroll so that the cursor's row is on screen; whether that scrolled."""
         top = round(self.scroll_offset.y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + self.page_rows:
             self.scroll_to(y=self.cursor - self.page_rows + 1, animate=False, immediate=True)
+        else:
+            return False
+        return True
 
     def action_move(self, delta: int) -> None:
         self.move_to(self.cursor + delta)
@@ -173,10 +198,11 @@ class CardList(ScrollView, can_focus=True):
             self.selected.discard(row.id)
         else:
             self.selected.add(row.id)
+        self.post_message(self.Changed())
         self.move_to(self.cursor + 1)
 
     def select_all(self) -> None:
-        self.selected = {r.id for r in self.rows}
+        self.selected = set(self.rows.ids())
         self.refresh()
         self.post_message(self.Changed())
 
@@ -199,6 +225,7 @@ class CardList(ScrollView, can_focus=True):
 
     def _resized(self) -> None:
         self.virtual_size = Size(0, len(self.rows) + 1)
+        self._drawn.maxsize = 4 * self.page_rows + 8  # the page on screen and those above and below it
 
     def _widths(self, width: int) -> list[int]:
         """Cells for: mark, id, course, kind, state, due, flag; the front takes the rest."""
@@ -214,27 +241,81 @@ class CardList(ScrollView, can_focus=True):
                 segments.append(Segment(fit(text, cells) + " ", base + style if style else base))
                 used += cells + 1
         text, style = values[-1]
-        if width > used:
+        if width > used:  # every column fits, each in exactly its cells: the line need not be measured again
             segments.append(Segment(fit(text, width - used), base + style if style else base))
+            return Strip(segments, width)
         return Strip(segments).crop(0, width).adjust_cell_length(width, base)
 
+    def _current_palette(self) -> _Palette:
+        return _Palette(
+            self.size.width,
+            self.show_course,
+            self.rich_style,
+            self.get_component_rich_style("card-list--header"),
+            self.get_component_rich_style("card-list--selected"),
+            self.get_component_rich_style("card-list--cursor"),
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # the styles are worked out once a frame rather than once a line (``rich_style`` walks up the DOM);
+        # rows drawn with other styles or at another width are forgotten
+        palette = self._current_palette()
+        if palette != self._palette:
+            self._drawn.clear()
+            self._palette = palette
+        if not self._after_frame_due:
+            self._after_frame_due = self.call_after_refresh(self._after_frame)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self.rich_style
+        palette = self._palette or self._current_palette()
         if y == 0:
-            header = base + self.get_component_rich_style("card-list--header")
             names = ("", "id", "course", "kind", "state", "due", "⚑", "front")
-            return self._cells([(n, None) for n in names], width, header)
+            return self._cells([(n, None) for n in names], palette.width, palette.base + palette.header)
         index = round(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
-            return Strip.blank(width, base)
-        row = self.rows[index]
-        chosen = row.id in self.selected
-        style = base
+            return Strip.blank(palette.width, palette.base)
+        return self._row_strip(self.rows[index], index == self.cursor, palette)
+
+    def _after_frame(self) -> None:
+        """Once a frame is painted, while the user has yet to press the next key: let the replaced rows go, run
+        a full collection that is due, and draw the rows that a page up or down would bring on screen and the
+        row the cursor would land on, so that the key finds them drawn (a page of new rows was most of its cost).
+        """
+        self._after_frame_due = False
+        self._replaced = BrowseRows()
+        # Python runs a full collection of its cyclic garbage on the first allocation once enough younger
+        # collections have passed (more than the third threshold: a dozen page-downs or so), mostly amid a
+        # keypress's frame, where it took 10-25 ms (Textual's objects made since start): most of the slowest
+        # page-downs. One younger collection short of that, it is run here, between keys, instead.
+        full_after = gc.get_threshold()[2]
+        if gc.isenabled() and full_after and gc.get_count()[2] >= full_after:
+            gc.collect()
+        palette, rows, page = self._palette, self.rows, self.page_rows
+        if palette is None:
+            return
+        top = round(self.scroll_offset.y)
+        for index in (*range(top + page, top + 2 * page), *range(max(top - page, 0), top)):
+            if index < len(rows):
+                self._row_strip(rows[index], False, palette)
+        for index in (self.cursor + page, self.cursor - page):
+            if 0 <= index < len(rows):
+                self._row_strip(rows[index], True, palette)
+
+    def _row_strip(self, row: BrowseRow, under_cursor: bool, palette: _Palette) -> Strip:
+        key = (row, row.id in self.selected, under_cursor)
+        strip = self._drawn.get(key)
+        if strip is None:
+            strip = self._row_line(row, key[1], under_cursor, palette)
+            self._drawn.set(key, strip)
+        return strip
+
+    def _row_line(self, row: BrowseRow, chosen: bool, under_cursor: bool, palette: _Palette) -> Strip:
+        style = palette.base
         if chosen:
-            style += self.get_component_rich_style("card-list--selected")
-        if index == self.cursor:
-            style += self.get_component_rich_style("card-list--cursor")
+            style += palette.selected
+        if under_cursor:
+            style += palette.cursor
         state = row.state
         values: list[tuple[str, Style | None]] = [
             ("✓" if chosen else " ", None),
@@ -243,7 +324,7 @@ class CardList(ScrollView, can_focus=True):
             (kind_label(row), None),
             (state, STATE_STYLES.get(state)),
             (due_label(row.due), None),
-            (str(row.flag) if row.flag > 1 else "⚑" if row.flag else "", Style(color="red")),
+            (str(row.flag) if row.flag > 1 else "⚑" if row.flag else "", FLAG),
             (row.front, None),
         ]
-        return self._cells(values, width, style)
+        return self._cells(values, palette.width, style)

@@ -201,3 +201,45 @@ def test_testing_the_offline_generator_needs_no_model(core: Aksio) -> None:
 
     run(app, flow)
     assert not core.paths.config_file.exists()  # nothing changed, nothing written
+
+
+def test_a_test_that_cannot_run_says_why_beside_the_button(core: Aksio) -> None:
+    app = AksioApp(core, start="settings")
+
+    async def flow(pilot: Any) -> None:
+        screen = _screen(app)
+        screen.query_one("#set-provider", Select).value = "ollama"  # and no model chosen
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        status = text_of(app, "#set-llm-status")
+        assert status.startswith("✗ ") and "no model chosen for ollama" in status  # not "testing…" for ever
+
+    run(app, flow)
+
+
+def test_changing_the_model_forgets_the_last_test(core: Aksio) -> None:
+    app = AksioApp(core, start="settings")
+
+    async def flow(pilot: Any) -> None:
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert text_of(app, "#set-llm-status").startswith("✓ offline generator")
+        _screen(app).query_one("#set-provider", Select).value = "ollama"
+        await settle(pilot)
+        assert text_of(app, "#set-llm-status") == "ctrl+t tests the model above"
+
+    run(app, flow)
+
+
+def test_the_first_field_has_the_focus_and_enter_opens_it(core: Aksio) -> None:
+    app = AksioApp(core, start="settings")
+
+    async def flow(pilot: Any) -> None:
+        provider = _screen(app).query_one("#set-provider", Select)
+        assert app.focused is provider
+        await pilot.press("enter")
+        await settle(pilot)
+        assert provider.expanded
+
+    run(app, flow)

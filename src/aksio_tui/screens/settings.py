@@ -18,6 +18,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from aksio.errors import AksioError
 
 if TYPE_CHECKING:
     from aksio.llm.base import ProviderStatus
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 PROVIDERS = ("offline", "ollama", "openai")
 LLM_FIELDS = {"set-model": "llm.model", "set-base-url": "llm.base_url"}
 COURSE_FIELDS = ("set-retention", "set-new-per-day", "set-max-interval")
+UNTESTED = "ctrl+t tests the model above"
 
 
 def binding_catalogue() -> dict[str, tuple[str, str]]:
@@ -134,6 +138,13 @@ class SettingsScreen(Screen[None]):
             super().__init__()
             self.status = status
 
+    class TestFailed(Message):
+        """The test could not be run (e.g. no model chosen): why, in words."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
     def __init__(self) -> None:
         super().__init__()
         self.courses: dict[str, Course] = {}
@@ -182,7 +193,7 @@ class SettingsScreen(Screen[None]):
                 )
             with Horizontal(classes="set-row"):
                 yield Button("Test connection", id="set-test", compact=True)
-                yield Static("ctrl+t tests the model above", id="set-llm-status")
+                yield Static(UNTESTED, id="set-llm-status")
             yield Static("Scheduling of a course", classes="set-title")
             with Horizontal(classes="set-row"):
                 yield Label("Course")
@@ -216,6 +227,7 @@ class SettingsScreen(Screen[None]):
         self.catalogue = binding_catalogue()
         self._fill_keys()
         self._course_inputs_enabled(False)
+        self.query_one("#set-provider").focus()  # the first field, not the scrolling form around it
         self.load()
 
     # -- workers --------------------------------------------------------------------------------------
@@ -266,7 +278,16 @@ class SettingsScreen(Screen[None]):
                     setattr(getattr(a.settings, group), name, set_value(a.paths, key, raw))
             return a.llm_status()
 
-        self.post_message(self.Status(self.aksio_app.call_core(step)))
+        try:  # the reason goes beside the button, where the student is looking, not into a notification
+            status = self.aksio_app.core(step)
+        except AksioError as exc:
+            self.post_message(self.TestFailed(str(exc)))
+            return
+        self.post_message(self.Status(status))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "settings-test" and event.state == WorkerState.ERROR:
+            self.post_message(self.TestFailed(f"the test stopped: {event.worker.error}"))
 
     # -- the model ------------------------------------------------------------------------------------
 
@@ -278,6 +299,7 @@ class SettingsScreen(Screen[None]):
             key = LLM_FIELDS[input_id]
             value = self.query_one(f"#{input_id}", Input).value.strip()
             if value != self._llm_value(key):
+                self._untested()
                 self.save_value(key, value)
         elif input_id in COURSE_FIELDS:
             self._save_course()
@@ -294,6 +316,7 @@ class SettingsScreen(Screen[None]):
         if not isinstance(event.value, str):
             return
         if event.select.id == "set-provider" and event.value != self.aksio.settings.llm.provider:
+            self._untested()
             self.save_value("llm.provider", event.value)
         elif event.select.id == "set-theme" and event.value != self.aksio.settings.tui.theme:
             self.app.theme = event.value  # at once; the file follows
@@ -314,6 +337,13 @@ class SettingsScreen(Screen[None]):
             self.query_one("#set-model", Input).value.strip(),
             self.query_one("#set-base-url", Input).value.strip(),
         )
+
+    def _untested(self) -> None:
+        """The model changed: an earlier test's answer no longer says anything about it."""
+        self.query_one("#set-llm-status", Static).update(UNTESTED)
+
+    def on_settings_screen_test_failed(self, message: TestFailed) -> None:
+        self.query_one("#set-llm-status", Static).update(Text.assemble(("✗ ", "bold red"), message.reason))
 
     def on_settings_screen_status(self, message: Status) -> None:
         status = message.status

@@ -243,3 +243,12 @@ def test_the_first_field_has_the_focus_and_enter_opens_it(core: Aksio) -> None:
         assert provider.expanded
 
     run(app, flow)
+
+
+def test_with_no_course_named_the_first_course_is_shown(core: Aksio) -> None:
+    app = AksioApp(core, start="settings")  # Biology (BIO101) first, then Chemistry, which has no code
+
+    async def flow(pilot: Any) -> None:
+        assert _screen(app).query_one("#set-course", Select).value == core.course("Biology").id
+
+    run(app, flow)

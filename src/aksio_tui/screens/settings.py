@@ -372,7 +372,8 @@ class SettingsScreen(Screen[None]):
         if message.courses:
             chosen = self.aksio_app.course_ref
             select.value = next(
-                (c.id for c in message.courses if chosen in (c.id, c.name, c.code)), message.courses[0].id
+                (c.id for c in message.courses if chosen is not None and chosen in (c.id, c.name, c.code)),
+                message.courses[0].id,  # no course named: the first, not the first without a code (None == None)
             )
 
     def _course_inputs_enabled(self, enabled: bool) -> None:

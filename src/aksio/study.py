@@ -715,55 +715,59 @@ class StudyMixin:
         """Recompute every card's cached state by replaying its review log. Returns (cards, cards that changed)."""
         scope = " AND k.course_id = ?" if course_id else ""
         params: tuple[str, ...] = (course_id,) if course_id else ()
-        cards = self.db.query(
-            f"SELECT k.id, k.course_id, k.suspended, n.status FROM card k JOIN note n ON n.id = k.note_id "
-            f"WHERE k.deleted = 0{scope} ORDER BY k.id",
-            params,
-        )
-        reviews: dict[str, list[tuple[int, datetime]]] = {}
-        for r in self.db.query(
-            "SELECT card_id, rating, reviewed_at FROM review WHERE deleted = 0 ORDER BY card_id, reviewed_at, id"
-        ):
-            reviews.setdefault(r["card_id"], []).append((r["rating"], datetime.fromisoformat(r["reviewed_at"])))
-        changed = 0
+        schedulers: dict[str, Scheduler] = {}
+        changed = []
         self._queues_changed()
-        courses: dict[str, Course] = {}
-        with self.db.write() as w:
+        # A million reviews held as tuples: the cyclic collector would walk them all again and again for nothing.
+        # Read inside the transaction, so that no answer can come between the log read and the states written.
+        with collector_paused(), self.db.write() as w:
             if course_id is None:
                 activity_rows.rebuild_hours(w)
-            for c in cards:
-                course = courses.get(c["course_id"]) or courses.setdefault(c["course_id"], self.course(c["course_id"]))
-                row = queue_rows.state(w, c["id"])
-                assert row is not None
-                log = reviews.get(c["id"], [])
-                base = StateRow(
-                    row.card_id,
-                    row.note_id,
-                    row.course_id,
-                    QUEUE_NEW,
-                    row.due,
-                    row.hidden_until,
-                    row.new_order,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                )
-                if log:
-                    memory = self._scheduler(course).replay(log, c["id"])
-                    fresh = self._state_row(base, memory, log[-1][1])
-                    fresh = StateRow(**{**_row_dict(fresh), "first_review": _ts(log[0][1])})
-                else:
-                    fresh = base
-                if c["suspended"]:
-                    fresh = StateRow(**{**_row_dict(fresh), "queue": QUEUE_SUSPENDED})
-                elif c["status"] == "pending" and fresh.queue == QUEUE_NEW:
-                    fresh = StateRow(**{**_row_dict(fresh), "queue": QUEUE_PENDING})
-                if fresh != row:
-                    changed += 1
-                    queue_rows.write_state(w, fresh)
-        return len(cards), changed
+            cards = self.db.query(
+                f"SELECT k.id, k.course_id, k.suspended, n.status FROM card k JOIN note n ON n.id = k.note_id "
+                f"WHERE k.deleted = 0{scope} ORDER BY k.id",
+                params,
+            )
+            logs = queue_rows.review_logs(w, course_id)
+            stored = queue_rows.state_values(w, [c[0] for c in cards])
+            for card_id, card_course, suspended, status in cards:
+                scheduler = schedulers.get(card_course)
+                if scheduler is None:
+                    scheduler = schedulers[card_course] = self._scheduler(self.course(card_course))
+                row = stored[card_id]
+                fresh = _rebuilt_state(row, scheduler, logs.get(card_id), suspended, status == "pending")
+                if not _same_state(fresh, row):
+                    changed.append(fresh)
+            queue_rows.update_state_values(w, changed)
+        return len(cards), len(changed)
+
+
+def _same_state(fresh: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
+    """Whether the stored row already holds ``fresh``, as StateRows compare: the fsrs column by the dict it
+    holds (the same text, or else, for a row written some other way, the same values)."""
+    if fresh[:-1] != stored[:-1]:
+        return False
+    return fresh[-1] == stored[-1] or queue_rows.fsrs_value(fresh[-1]) == queue_rows.fsrs_value(stored[-1])
+
+
+def _rebuilt_state(
+    row: tuple[Any, ...], scheduler: Scheduler, log: list[tuple[int, datetime]] | None, suspended: bool, pending: bool
+) -> tuple[Any, ...]:
+    """A card's state row from its stored row and its review log, in the form ``queue_rows.state_values`` reads."""
+    card_id, note_id, course_id, _queue, due, hidden_until, new_order = row[:7]
+    if log:
+        memory = scheduler.replay(log, card_id)
+        queue = QUEUE_REVIEW if memory.is_review else QUEUE_LEARNING
+        due = _ts(memory.due)
+        rest: tuple[Any, ...] = (_ts(log[0][1]), _ts(log[-1][1]), memory.stability, memory.difficulty, memory.to_json())
+    else:
+        queue = QUEUE_NEW
+        rest = (None, None, None, None, None)
+    if suspended:
+        queue = QUEUE_SUSPENDED
+    elif pending and queue == QUEUE_NEW:
+        queue = QUEUE_PENDING
+    return (card_id, note_id, course_id, queue, due, hidden_until, new_order, *rest)
 
 
 def _row_dict(row: StateRow) -> dict[str, Any]:

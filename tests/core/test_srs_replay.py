@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,3 +182,25 @@ def test_unknown_ratings_and_empty_logs_are_refused() -> None:
 def test_memory_state_of_a_replay_round_trips() -> None:
     memory = Scheduler().replay(random_log(random.Random(4), 25), "k")
     assert MemoryState.from_dict(memory.to_dict()) == memory
+
+
+def test_to_json_is_json_dumps_with_sorted_keys() -> None:
+    rng = random.Random(6)
+    states = [Scheduler().new_state("new", T0), MemoryState('quote " and ü', stability=float("nan"), step=None)]
+    for name, reference in sorted(REFERENCES.items()):
+        scheduler = Scheduler(
+            SchedulerConfig(
+                desired_retention=reference.desired_retention,
+                maximum_interval=reference.maximum_interval,
+                learning_steps=reference.learning_steps,
+                relearning_steps=reference.relearning_steps,
+                enable_fuzzing=reference.enable_fuzzing,
+                parameters=reference.parameters,
+            )
+        )
+        states += [
+            scheduler.replay(random_log(rng, 1 if k == 0 else rng.randint(2, 30)), f"{name}-{k}") for k in range(5)
+        ]
+    assert any(type(state.stability) is int for state in states)  # the integer parameters' first answers
+    for state in states:
+        assert state.to_json() == json.dumps(state.to_dict(), sort_keys=True)

@@ -44,6 +44,7 @@ class Replayer:
         self._relearning_steps = reference.relearning_steps
         self._maximum_interval = reference.maximum_interval
         self._fuzzing = reference.enable_fuzzing
+        self._fuzz_ranges = tuple((r["start"], r["end"], r["factor"]) for r in FUZZ_RANGES)
         self._decay: float = reference._DECAY
         self._factor: float = reference._FACTOR
         # Each constant below is a sub-expression of fsrs's formulas that depends on the parameters (and the
@@ -74,13 +75,11 @@ class Replayer:
         self._recall_scale = e ** (p[8])
         self._recall_power = -p[9]
         self._recall_retrievability = p[10]
-        self._hard_penalty = {r: p[15] if r == 2 else 1 for r in _RATINGS}
-        self._easy_bonus = {r: p[16] if r == 4 else 1 for r in _RATINGS}
+        # ``* hard_penalty * easy_bonus``, one of them 1 whatever the rating: x * p * 1 == x * p exactly
+        self._recall_bonus = {r: p[15] if r == 2 else p[16] if r == 4 else 1 for r in _RATINGS}
 
     def run(self, log: Sequence[tuple[int, datetime]], fuzz_seed: str) -> Replayed:
         """The state after ``log`` (ratings with times, oldest first); ``fuzz_seed`` seeds the last review's fuzz."""
-        if not log:
-            raise ValueError("an empty log has no state to replay")
         learning_steps, relearning_steps = self._learning_steps, self._relearning_steps
         factor, decay = self._factor, self._decay
         reversion_target, reversion_keep = self._reversion_target, self._reversion_keep
@@ -93,82 +92,88 @@ class Replayer:
             self._recall_power,
             self._recall_retrievability,
         )
-        hard_penalty, easy_bonus = self._hard_penalty, self._easy_bonus
+        recall_bonus = self._recall_bonus
         e = math.e
+        learning, review, relearning = _LEARNING, _REVIEW, _RELEARNING
 
-        state = _LEARNING
+        # max(a, b) and min(a, b) are written out as ``b if a < b else a`` and ``b if a > b else a``: what the
+        # builtins return (the first argument unless the second is larger or smaller), without a call.
+        state = learning
         step: int | None = 0
-        rating, at = log[0]
-        at = at.astimezone(UTC)
-        try:
-            s, d = self._initial[rating]
-        except KeyError:
-            raise ValueError(f"Unknown rating: {rating}") from None
         lapses = 0
-        for k in range(len(log)):
-            if k:
-                last = at
-                rating, at = log[k]
+        last: datetime | None = None
+        for rating, at in log:
+            if at.tzinfo is not UTC:
                 at = at.astimezone(UTC)
-                days = (at - last).days
+            if last is None:  # a new card: _initial_stability, _initial_difficulty
+                try:
+                    s, d = self._initial[rating]
+                except KeyError:
+                    raise ValueError(f"Unknown rating: {rating}") from None
+            else:
                 try:
                     delta = difficulty_delta[rating]
                 except KeyError:
                     raise ValueError(f"Unknown rating: {rating}") from None
+                days = (at - last).days
                 if days < 1:  # _short_term_stability
                     increase = short_term_gain[rating] * (s**short_term_power)
-                    if rating != 1:
-                        increase = max(increase, 1.0)
-                    s = max(s * increase, STABILITY_MIN)
-                else:  # _next_stability, at get_card_retrievability
+                    if rating != 1 and increase < 1.0:
+                        increase = 1.0
+                    s = s * increase
+                elif rating == 1:  # _next_forget_stability, at get_card_retrievability
                     retrievability = (1 + factor * days / s) ** decay
-                    if rating == 1:
-                        s = min(
-                            forget_scale
-                            * (d**forget_power)
-                            * (((s + 1) ** (forget_exponent)) - 1)
-                            * (e ** ((1 - retrievability) * forget_retrievability)),
-                            s / forget_short_term,
-                        )
-                    else:
-                        s = s * (
-                            1
-                            + recall_scale
-                            * (11 - d)
-                            * (s**recall_power)
-                            * ((e ** ((1 - retrievability) * recall_retrievability)) - 1)
-                            * hard_penalty[rating]
-                            * easy_bonus[rating]
-                        )
-                    s = max(s, STABILITY_MIN)
+                    long_term = (
+                        forget_scale
+                        * (d**forget_power)
+                        * (((s + 1) ** (forget_exponent)) - 1)
+                        * (e ** ((1 - retrievability) * forget_retrievability))
+                    )
+                    short_term = s / forget_short_term
+                    s = short_term if short_term < long_term else long_term
+                else:  # _next_recall_stability
+                    retrievability = (1 + factor * days / s) ** decay
+                    s = s * (
+                        1
+                        + recall_scale
+                        * (11 - d)
+                        * (s**recall_power)
+                        * ((e ** ((1 - retrievability) * recall_retrievability)) - 1)
+                        * recall_bonus[rating]
+                    )
+                s = STABILITY_MIN if s < STABILITY_MIN else s
                 # _next_difficulty
-                d = min(
-                    max(reversion_target + reversion_keep * (d + (10.0 - d) * delta / 9.0), MIN_DIFFICULTY),
-                    MAX_DIFFICULTY,
-                )
-            if state == _REVIEW:
+                d = reversion_target + reversion_keep * (d + (10.0 - d) * delta / 9.0)
+                d = MIN_DIFFICULTY if d < MIN_DIFFICULTY else d
+                d = MAX_DIFFICULTY if d > MAX_DIFFICULTY else d
+            last = at
+            if state == review:
                 if rating == 1:
                     lapses += 1
                     if relearning_steps:
-                        state, step = _RELEARNING, 0
+                        state, step = relearning, 0
             else:
                 # One scheduler throughout, so step < len(steps): fsrs's case of a card left on a step past
                 # the end of a list since shortened never arises.
-                steps = learning_steps if state == _LEARNING else relearning_steps
+                steps = learning_steps if state == learning else relearning_steps
                 assert step is not None
                 if not steps or rating == 4 or (rating == 3 and step + 1 == len(steps)):
-                    state, step = _REVIEW, None
+                    state, step = review, None
                 elif rating == 1:
                     step = 0
                 elif rating == 3:
                     step += 1
-        return Replayed(state, step, s, d, at + self._interval(state, step, rating, s, fuzz_seed), at, lapses)
+        if last is None:
+            raise ValueError("an empty log has no state to replay")
+        return Replayed(state, step, s, d, last + self._interval(state, step, rating, s, fuzz_seed), last, lapses)
 
     def _interval(self, state: int, step: int | None, rating: int, stability: float, fuzz_seed: str) -> timedelta:
         """The interval ``review_card`` gives the review that left the card in ``state`` at ``step``."""
         if state == _REVIEW:
-            interval = timedelta(days=self._next_interval(stability))
-            return self._fuzzed(interval, fuzz_seed) if self._fuzzing else interval
+            days = self._next_interval(stability)
+            if self._fuzzing and days >= 2.5:  # _get_fuzzed_interval leaves shorter ones alone
+                days = self._fuzzed(days, fuzz_seed)
+            return timedelta(days=days)
         assert step is not None
         steps = self._learning_steps if state == _LEARNING else self._relearning_steps
         if rating == 2 and step == 0:
@@ -179,16 +184,13 @@ class Replayer:
         interval = round((stability / self._factor) * self._retention_term)
         return min(max(interval, 1), self._maximum_interval)
 
-    def _fuzzed(self, interval: timedelta, seed: str) -> timedelta:
-        """``_get_fuzzed_interval``, drawing from a generator seeded by ``seed`` as ``Scheduler.review`` has it."""
-        interval_days = interval.days
-        if interval_days < 2.5:
-            return interval
+    def _fuzzed(self, interval_days: int, seed: str) -> int:
+        """``_get_fuzzed_interval`` in days, drawing from ``random.Random(seed)`` as ``Scheduler.review`` has it."""
         delta = 1.0
-        for fuzz_range in FUZZ_RANGES:
-            delta += fuzz_range["factor"] * max(min(float(interval_days), fuzz_range["end"]) - fuzz_range["start"], 0.0)
+        for start, end, factor in self._fuzz_ranges:
+            delta += factor * max(min(float(interval_days), end) - start, 0.0)
         min_ivl = max(2, round(interval_days - delta))
         max_ivl = min(round(interval_days + delta), self._maximum_interval)
         min_ivl = min(min_ivl, max_ivl)
         fuzzed_days = (random.Random(seed).random() * (max_ivl - min_ivl + 1)) + min_ivl
-        return timedelta(days=min(round(fuzzed_days), self._maximum_interval))
+        return min(round(fuzzed_days), self._maximum_interval)

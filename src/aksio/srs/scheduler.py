@@ -9,12 +9,15 @@ the same arithmetic in one loop and is checked against ``review_card`` before it
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any
 
 import fsrs
@@ -72,12 +75,32 @@ class MemoryState:
             "lapses": self.lapses,
         }
 
+    def to_json(self) -> str:
+        """``json.dumps(self.to_dict(), sort_keys=True)`` (how the state cache stores it), written out directly:
+        json.dumps takes 5 us, half a second of a 100k-card rebuild. (ISO times need no escaping.)"""
+        last_review = f'"{self.last_review.isoformat()}"' if self.last_review else "null"
+        return (
+            f'{{"card_key": {_json_text(self.card_key)}, "difficulty": {_json_number(self.difficulty)}, '
+            f'"due": "{self.due.isoformat()}", "lapses": {self.lapses:d}, "last_review": {last_review}, '
+            f'"reps": {self.reps:d}, "stability": {_json_number(self.stability)}, "state": {self.state:d}, '
+            f'"step": {_json_number(self.step)}}}'
+        )
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MemoryState:
         values = dict(data)
         values["due"] = datetime.fromisoformat(values["due"])
         values["last_review"] = datetime.fromisoformat(values["last_review"]) if values.get("last_review") else None
         return cls(**values)
+
+
+def _json_number(value: float | None) -> str:
+    """A number (or None) as json.dumps writes it."""
+    if value is None:
+        return "null"
+    if (type(value) is float and -math.inf < value < math.inf) or type(value) is int:
+        return repr(value)
+    return json.dumps(value)  # NaN, infinities, and whatever else a state should not hold
 
 
 class Scheduler:

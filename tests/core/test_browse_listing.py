@@ -5,6 +5,7 @@ something changes."""
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import pytest
 
@@ -99,6 +100,8 @@ def test_words_and_tags_find_a_notes_cards_by_its_front_or_back(
     assert set(fronts) == want and len(fronts) == len(want)
     everything = [r.id for r in browse_rows(aksio)]
     assert [r.id for r in found] == [i for i in everything if i in {r.id for r in found}]  # the listing's order
+    # the same, picked out of the listing just kept (for all courses) rather than queried
+    assert browse_rows(aksio, text=text, tag=tag, course_id=course) == found
 
 
 def test_the_listing_without_words_is_queried_again_only_once_something_changed(
@@ -106,23 +109,29 @@ def test_the_listing_without_words_is_queried_again_only_once_something_changed(
 ) -> None:
     aksio.add_course("Biology")
     cards = [aksio.add_card("Biology", f"Question {i}?", f"Answer {i}")[0] for i in range(3)]
-    queries: list[str] = []
-    query = browse_sql.rows
+    aksio.add_card("Biology", "Other?", "Answer")
+    asked: list[str] = []
+    query, search = browse_sql.rows, browse_sql.notes_matching
 
-    def counted(*args: object, **kwargs: object) -> BrowseRows:
-        queries.append(str(kwargs.get("text", "")))
-        return query(*args, **kwargs)  # type: ignore[arg-type]
+    def listed(*args: Any, **kwargs: Any) -> BrowseRows:
+        asked.append(f"cards {kwargs.get('sort', 'added')} {kwargs.get('text', '')}".strip())
+        return query(*args, **kwargs)
 
-    monkeypatch.setattr(browse_sql, "rows", counted)
+    def searched(*args: Any, **kwargs: Any) -> set[str]:
+        asked.append("notes")
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(browse_sql, "rows", listed)
+    monkeypatch.setattr(browse_sql, "notes_matching", searched)
 
     first = browse_rows(aksio)
     first.pop()  # a caller's list is its own
-    again = browse_rows(aksio)
-    assert len(queries) == 1 and len(again) == 3
-    browse_rows(aksio, text="Question")
-    browse_rows(aksio, sort="front")
-    assert queries == ["", "Question", ""]
+    assert len(browse_rows(aksio)) == 4 and asked == ["cards added"]
+    assert [r.front for r in browse_rows(aksio, text="question")] == [f"Question {i}?" for i in range(3)]
+    assert asked == ["cards added", "notes"]  # picked out of the kept listing
 
-    aksio.suspend(cards[0].id)
-    changed = browse_rows(aksio, sort="front")
-    assert len(queries) == 4 and changed[0].state == "suspended"
+    browse_rows(aksio, sort="front")  # other filters: queried, and kept instead
+    aksio.suspend(cards[0].id)  # a commit: nothing kept is used any more
+    assert browse_rows(aksio, sort="front", text="question")[0].state == "suspended"
+    assert browse_rows(aksio, sort="front")[1].state == "suspended"
+    assert asked == ["cards added", "notes", "cards front", "cards front question", "cards front"]

@@ -7,6 +7,7 @@ where it can: each string column costs ~10 ms more per 100k rows."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from itertools import compress
 from operator import indexOf, itemgetter
 from typing import Any, NamedTuple, SupportsIndex, cast, overload
 
@@ -99,7 +100,15 @@ class BrowseRows(list[BrowseRow]):
 
     def of_cards(self, card_ids: Collection[str]) -> BrowseRows:
         """The rows of these cards, in listing order."""
-        return BrowseRows(row for row in self._plain() if row[_ID] in card_ids)
+        return self._where(_ID, card_ids)
+
+    def of_notes(self, note_ids: Collection[str]) -> BrowseRows:
+        """The rows of these notes' cards, in listing order."""
+        return self._where(_NOTE_ID, note_ids)
+
+    def _where(self, column: int, values: Collection[str]) -> BrowseRows:
+        kept = map(values.__contains__, map(itemgetter(column), self._plain()))
+        return BrowseRows(compress(self._plain(), kept))
 
     def updated(self, fresh: Iterable[BrowseRow], note_ids: Iterable[str]) -> BrowseRows:
         """The rows of these notes' cards replaced by their version in ``fresh``; one that ``fresh`` lacks
@@ -167,18 +176,11 @@ def rows(
     descending: bool = False,
 ) -> BrowseRows:
     """Live cards matching every filter given (``tags``: all of them), sorted by ``sort``."""
-    where = ["k.deleted = 0"]
-    params: list[Any] = []
+    note_where, params = _note_conditions(text, tags)
+    where = ["k.deleted = 0", *note_where]
     if course_id:
         where.append("k.course_id = ?")
         params.append(course_id)
-    for word in text.split():
-        where.append("(n.front LIKE ? ESCAPE '\\' OR n.back LIKE ? ESCAPE '\\')")
-        params += [_like(word), _like(word)]
-    for tag in tags:
-        # the LIKE is a cheap pre-check that skips parsing the JSON of the notes that cannot match
-        where.append("n.tags LIKE ? AND EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
-        params += [_like(tag), tag]
     if due_before is not None:
         where.append("s.queue IN (1, 2) AND s.due <= ? AND k.suspended = 0")
         params.append(due_before)
@@ -196,9 +198,31 @@ def rows(
     order = f"{key}{direction}, {tie}"
     if sort == "due":  # cards never studied have no due date: they go last either way
         order = f"s.last_review IS NULL, {order}"
-    tables = _NOTES_FIRST if text.split() or tags else _CARDS_FIRST
+    tables = _NOTES_FIRST if note_where else _CARDS_FIRST
     sql = _COLUMNS + tables + " WHERE " + " AND ".join(where) + " ORDER BY " + order
     return BrowseRows(_select(db, sql, params))
+
+
+def notes_matching(db: Database, text: str, tags: Sequence[str]) -> set[str]:
+    """The ids of the notes that hold every word of ``text`` in their front or back and carry every tag."""
+    where, params = _note_conditions(text, tags)
+    sql = "SELECT n.id FROM note n WHERE " + (" AND ".join(where) or "1")
+    return set(map(itemgetter(0), _select(db, sql, params)))
+
+
+def _note_conditions(text: str, tags: Sequence[str]) -> tuple[list[str], list[Any]]:
+    """SQL conditions on the note ``n``, and their parameters: every word of ``text`` in its front or back (any
+    case), every tag among its tags."""
+    where: list[str] = []
+    params: list[Any] = []
+    for word in text.split():
+        where.append("(n.front LIKE ? ESCAPE '\\' OR n.back LIKE ? ESCAPE '\\')")
+        params += [_like(word), _like(word)]
+    for tag in tags:
+        # the LIKE is a cheap pre-check that skips parsing the JSON of the notes that cannot match
+        where.append("n.tags LIKE ? AND EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
+        params += [_like(tag), tag]
+    return where, params
 
 
 def rows_of_notes(db: Database, note_ids: Sequence[str]) -> BrowseRows:

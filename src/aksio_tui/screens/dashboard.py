@@ -23,7 +23,7 @@ class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "study_all", "Study all", id="dashboard.study_all"),
         Binding("enter", "open_course", "Open", id="dashboard.open_course"),
-        Binding("c", "study_course", "Study course", id="dashboard.study_course"),
+        Binding("c", "study_course", "Study one", id="dashboard.study_course"),
         Binding("b", "browse", "Cards", id="dashboard.browse"),
         Binding("g", "generate", "Generate", id="dashboard.generate"),
         Binding("comma", "settings", "Settings", id="dashboard.settings"),
@@ -40,7 +40,7 @@ class DashboardScreen(Screen[None]):
         yield Static("loading…", id="summary")
         yield DataTable(id="courses", cursor_type="row", zebra_stripes=True)
         yield Heatmap(id="heatmap")
-        yield Footer()
+        yield Footer(compact=True)
 
     def screen_commands(self) -> Iterable[SystemCommand]:
         """What the command palette offers on this screen."""

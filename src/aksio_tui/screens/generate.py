@@ -247,7 +247,7 @@ class GenerateScreen(Screen[None]):
                 yield Static("", id="gen-detail")
                 yield Static("Rejected by the checks", id="gen-rejected-title")
                 yield OptionList(id="gen-rejected", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def aksio_app(self) -> AksioApp:

@@ -21,4 +21,4 @@ class ComingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.title_text}: {self.what}.\n\nNot built yet; it comes with a later release.", id="summary")
-        yield Footer()
+        yield Footer(compact=True)

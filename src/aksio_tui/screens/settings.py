@@ -216,7 +216,7 @@ class SettingsScreen(Screen[None]):
             yield Static("Keys", classes="set-title")
             yield Static("enter changes the keys of a row; an empty answer restores the default", classes="set-hint")
             yield DataTable(id="set-keys", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "settings · local only (sync not set up)"

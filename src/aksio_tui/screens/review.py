@@ -221,7 +221,8 @@ class ReviewScreen(Screen[None]):
         if self.card is None or self.busy:
             return
         self.busy = True
-        self.notify(f"{change}ed: {self.card.front[:40]}")
+        done = {"suspend": "suspended", "bury": "buried until tomorrow"}[change]
+        self.notify(f"{done}: {self.card.front[:40]}")
         self.act(change, self.card.id)
 
     def action_flag(self) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -715,14 +716,11 @@ class StudyMixin:
         """Recompute every card's cached state by replaying its review log. Returns (cards, cards that changed)."""
         scope = " AND k.course_id = ?" if course_id else ""
         params: tuple[str, ...] = (course_id,) if course_id else ()
-        schedulers: dict[str, Scheduler] = {}
         changed = []
         self._queues_changed()
         # A million reviews held as tuples: the cyclic collector would walk them all again and again for nothing.
         # Read inside the transaction, so that no answer can come between the log read and the states written.
         with collector_paused(), self.db.write() as w:
-            if course_id is None:
-                activity_rows.rebuild_hours(w)
             cards = self.db.query(
                 f"SELECT k.id, k.course_id, k.suspended, n.status FROM card k JOIN note n ON n.id = k.note_id "
                 f"WHERE k.deleted = 0{scope} ORDER BY k.id",
@@ -730,14 +728,20 @@ class StudyMixin:
             )
             logs = queue_rows.review_logs(w, course_id)
             stored = queue_rows.state_values(w, [c[0] for c in cards])
-            for card_id, card_course, suspended, status in cards:
-                scheduler = schedulers.get(card_course)
-                if scheduler is None:
-                    scheduler = schedulers[card_course] = self._scheduler(self.course(card_course))
-                row = stored[card_id]
-                fresh = _rebuilt_state(row, scheduler, logs.get(card_id), suspended, status == "pending")
-                if not _same_state(fresh, row):
-                    changed.append(fresh)
+            schedulers = {c: self._scheduler(self.course(c)) for c in {card[1] for card in cards}}
+            # The review-hour cache is one statement, which SQLite runs without holding the GIL: it is recounted
+            # on another core while this one replays, which needs nothing from the connection until the writes.
+            with ThreadPoolExecutor(1) as meanwhile:
+                hours = meanwhile.submit(activity_rows.rebuild_hours, w) if course_id is None else None
+                for card_id, card_course, suspended, status in cards:
+                    row = stored[card_id]
+                    fresh = _rebuilt_state(
+                        row, schedulers[card_course], logs.get(card_id), suspended, status == "pending"
+                    )
+                    if not _same_state(fresh, row):
+                        changed.append(fresh)
+                if hours is not None:
+                    hours.result()
             queue_rows.update_state_values(w, changed)
         return len(cards), len(changed)
 

@@ -221,3 +221,18 @@ def test_a_course_without_documents_says_so(core: Aksio) -> None:
         assert any("no text to generate from" in n.message for n in app._notifications)
 
     run(app, flow)
+
+
+def test_chosen_sections_read_without_colour_and_the_first_space_chooses(core: Aksio, os_course: str) -> None:
+    app = AksioApp(core, course=os_course, start="generate")
+
+    async def flow(pilot: Any) -> None:
+        sections = _screen(app).query_one("#gen-sections", SelectionList)
+        sections.focus()
+        await pilot.press("space")  # the first row, highlighted from the start
+        await settle(pilot)
+        assert len(sections.selected) == 1
+        assert sections.render_line(0).text.startswith("▐X▌")
+        assert sections.render_line(1).text.startswith("▐ ▌")  # not chosen: an empty box, not a dim X
+
+    run(app, flow)

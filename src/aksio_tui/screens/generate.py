@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -17,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.validation import Integer
 from textual.widgets import (
     Button,
@@ -31,7 +33,7 @@ from textual.widgets import (
     SelectionList,
     Static,
 )
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
@@ -120,6 +122,23 @@ def _held_cards(a: Aksio, course_id: str) -> dict[str, list[str]]:
     return out
 
 
+class SectionChoices(SelectionList[str]):
+    """Sections to choose. Textual marks a chosen row and an unchosen one with the same X in another colour; here
+    an unchosen row's box is empty, so which are chosen reads without colour too."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            selection = self.get_option_at_index(round(self.scroll_offset.y) + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if selection.value in self.selected or len(segments) < 2:
+            return strip
+        segments[1] = Segment(" " * len(segments[1].text), segments[1].style)  # the X between ▐ and ▌
+        return Strip(segments, strip.cell_length)
+
+
 class GenerateScreen(Screen[None]):
     DEFAULT_CSS = """
     GenerateScreen #gen-form, GenerateScreen #gen-run, GenerateScreen #gen-result { padding: 0 1; }
@@ -205,7 +224,7 @@ class GenerateScreen(Screen[None]):
                     yield Label("Course")
                     yield Select[str]([], prompt="choose a course", id="gen-course", compact=True)
                 yield Label("Sections (space chooses; none chosen: the whole course)", classes="gen-hint")
-                yield SelectionList[str](id="gen-sections", compact=True)
+                yield SectionChoices(id="gen-sections", compact=True)
                 with Horizontal(classes="gen-row"):
                     yield Label("Make")
                     yield Select[str](
@@ -384,6 +403,8 @@ class GenerateScreen(Screen[None]):
         sections = cast("SelectionList[str]", self.query_one("#gen-sections", SelectionList))
         sections.clear_options()
         sections.add_options([Selection(label, value) for value, label, _ in message.entries])
+        if message.entries:
+            sections.highlighted = 0  # else the first space, with nothing highlighted, chooses nothing
         self.above = {value: above for value, _, above in message.entries}
         if not message.entries:
             self.notify("this course has no documents yet: import its notes first (`aksio import`)")

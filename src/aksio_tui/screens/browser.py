@@ -445,6 +445,7 @@ class CardScreen(ModalScreen[None]):
                     yield Static(Text(f"“{source.quote}”", style="italic"))
             if card.tags:
                 yield Static(Text("tags: " + ", ".join(card.tags), style="dim"))
+            yield Static("escape closes", classes="modal-hint")
 
 
 class ConfirmScreen(ModalScreen[bool]):

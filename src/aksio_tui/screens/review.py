@@ -294,6 +294,7 @@ class SourceScreen(ModalScreen[None]):
                     Text.assemble(("Document ", "dim"), self.document_title, ("  page ", "dim"), str(source.page))
                 )
                 yield Static(Text(f"“{source.quote}”", style="italic"))
+            yield Static("escape closes", classes="modal-hint")
 
 
 class EditScreen(ModalScreen[tuple[str, str] | None]):
@@ -313,6 +314,7 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
             yield Label("Back")
             yield Input(self.card.note_back, id="edit-back")
             yield Button("Save", id="save", variant="primary")
+            yield Static("enter saves · escape cancels", classes="modal-hint")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self._save()
@@ -345,3 +347,4 @@ class SummaryScreen(ModalScreen[None]):
             yield Static(Text("Session done", style="bold"))
             yield Static(f"{total} card{'s' if total != 1 else ''} in {self.seconds // 60} min {self.seconds % 60} s")
             yield Static(parts)
+            yield Static("enter closes", classes="modal-hint")

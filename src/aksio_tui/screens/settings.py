@@ -72,7 +72,8 @@ class KeysScreen(ModalScreen[str | None]):
         with Vertical():
             yield Static(Text.assemble("Keys for ", (self.binding_id, "bold")))
             yield Static(
-                f"comma-separated, e.g. 3,j or ctrl+k; empty: the default ({self.default}) · enter saves",
+                f"comma-separated, e.g. 3,j or ctrl+k; empty: the default ({self.default})"
+                " · enter saves · escape cancels",
                 classes="dim-note",
             )
             yield Input(self.keys, id="keys-input")

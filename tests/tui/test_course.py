@@ -93,6 +93,21 @@ def test_the_tree_shows_documents_and_sections_with_their_pages(core: Aksio) -> 
     run(app, flow)
 
 
+def test_a_document_without_headings_is_a_leaf_and_one_with_them_opens(core: Aksio, tmp_path: Path) -> None:
+    course = with_lecture(core)
+    core.import_paths([pdf_with(tmp_path / "cells.pdf", "Mitochondria make ATP.")], course)
+    app = AksioApp(core, course=course, start="course")
+
+    async def flow(pilot: Any) -> None:
+        documents = {
+            str(n.label).split("  ")[0]: n for n in course_screen(app).query_one("#sections", Tree).root.children
+        }
+        assert not documents["cells"].allow_expand  # no ▼ opening onto nothing
+        assert documents["Operating Systems: A Short Course"].allow_expand
+
+    run(app, flow)
+
+
 def test_selecting_a_section_previews_its_text_page_by_page(core: Aksio) -> None:
     app = AksioApp(core, course=with_lecture(core), start="course")
 

@@ -192,15 +192,20 @@ class CourseScreen(Screen[None]):
         for doc in message.documents:
             place: Place = (doc.id, None)
             label = Text.assemble((doc.title, "bold"), (f"  {page_range(1, max(doc.page_count, 1))}", "dim"))
-            node = tree.root.add(label, data=place, expand=True)
+            sections = doc.sections
+            # a Markdown file's one top heading is the document's title: shown once, as the document
+            top = sections[0] if len(sections) == 1 else None
+            if top is not None and top.title.strip().casefold() == doc.title.strip().casefold():
+                sections = top.children
+            else:
+                top = None
+            # a document without headings is a leaf: no ▼ that opens onto nothing
+            node = tree.root.add(label, data=place, expand=True) if sections else tree.root.add_leaf(label, data=place)
             self.nodes[place] = node
+            if top is not None:
+                self.nodes[(doc.id, top.id)] = node
             self.titles[place] = f"{doc.title} · {page_range(1, max(doc.page_count, 1))} · {doc.kind}"
             self.outlines[place] = doc.sections
-            sections = doc.sections
-            if len(sections) == 1 and sections[0].title.strip().casefold() == doc.title.strip().casefold():
-                # a Markdown file's one top heading is the document's title: shown once, as the document
-                self.nodes[(doc.id, sections[0].id)] = node
-                sections = sections[0].children
             self._add_sections(node, doc, sections)
         if not message.documents:
             await self.query_one(PagePreview).show_message("No documents yet: press i to import lecture notes.")

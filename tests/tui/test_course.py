@@ -19,6 +19,7 @@ from aksio.service import Aksio
 from aksio_tui.app import AksioApp
 from aksio_tui.screens.course import CourseScreen, ImportScreen
 from aksio_tui.widgets.page_preview import PagePreview
+from aksio_tui.widgets.path_picker import PathPicker
 
 
 def run(app: AksioApp, flow: Callable[[Any], Awaitable[None]], size: tuple[int, int] = (120, 40)) -> None:
@@ -272,6 +273,41 @@ def test_the_modal_picks_a_path_in_the_folder_tree(
 
     run(app, flow)
     assert [d.filename for d in core.documents("Biology")] == ["cells.pdf"]
+
+
+def test_a_folder_typed_in_the_box_opens_in_the_tree(
+    core: Aksio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me, elsewhere = tmp_path / "me", tmp_path / "usb"
+    (me / "term1").mkdir(parents=True)
+    elsewhere.mkdir()
+    pdf_with(elsewhere / "cells.pdf", "Ribosomes make proteins.")
+    monkeypatch.setenv("HOME", str(me))
+    app = AksioApp(core, course=core.course("Biology").id, start="course")
+
+    async def flow(pilot: Any) -> None:
+        await pilot.press("i")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ImportScreen)
+        tree = modal.query_one("#import-tree", PathPicker)
+        tree.focus()
+        await pilot.press("down", "enter")  # a folder picked in the tree: into the box, the tree stays at home
+        await settle(pilot)
+        assert modal.query_one("#import-path", Input).value == "~/term1"
+        assert Path(tree.path) == me
+        modal.query_one("#import-path", Input).value = str(elsewhere)  # typed: outside home, out of the tree's reach
+        await settle(pilot)
+        assert Path(tree.path) == elsewhere
+        tree.focus()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert modal.query_one("#import-path", Input).value == str(elsewhere / "cells.pdf")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "✓ imported cells" in str(modal.query_one("#import-result", Static).render())
+
+    run(app, flow)
 
 
 def test_an_empty_pdf_fails_with_its_reason_and_a_second_import_is_skipped(core: Aksio, tmp_path: Path) -> None:

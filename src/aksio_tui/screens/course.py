@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Input, OptionList, ProgressBar, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
+from textual.worker import get_current_worker
 
 from aksio_tui.widgets.page_preview import Heading, PagePreview
 from aksio_tui.widgets.path_picker import PathPicker, shown_path
@@ -403,6 +404,13 @@ class ImportScreen(ModalScreen[None]):
             super().__init__()
             self.report = report
 
+    class FolderTyped(Message):
+        """The box names an existing folder: the tree shows it."""
+
+        def __init__(self, folder: Path) -> None:
+            super().__init__()
+            self.folder = folder
+
     def __init__(
         self, course_id: str, course_name: str, on_done: Callable[[ImportReport], None], start: Path | None = None
     ) -> None:
@@ -413,6 +421,7 @@ class ImportScreen(ModalScreen[None]):
         self.start = start or Path.home()
         self.running = False
         self.report: ImportReport | None = None
+        self._picked: str | None = None  # what the tree last wrote into the box (not typed: the tree stays put)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -444,12 +453,35 @@ class ImportScreen(ModalScreen[None]):
 
     @on(PathPicker.FileSelected)
     def _file_picked(self, event: PathPicker.FileSelected) -> None:
-        self.query_one("#import-path", Input).value = shown_path(event.path)
+        self._picked = shown_path(event.path)
+        self.query_one("#import-path", Input).value = self._picked
         self.query_one("#import-path", Input).focus()
 
     @on(PathPicker.DirectorySelected)
     def _folder_picked(self, event: PathPicker.DirectorySelected) -> None:
-        self.query_one("#import-path", Input).value = shown_path(event.path)
+        self._picked = shown_path(event.path)
+        self.query_one("#import-path", Input).value = self._picked
+
+    @on(Input.Changed, "#import-path")
+    def _path_typed(self, event: Input.Changed) -> None:
+        # the tree starts at home and cannot go above it: a folder typed in the box (/, /mnt/usb, ~/..) opens there
+        if event.value != self._picked and event.value.strip():
+            self.find_folder(event.value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import-folder")
+    def find_folder(self, typed: str) -> None:
+        path = Path(typed).expanduser()
+        try:
+            found = path.is_dir()
+        except OSError:  # e.g. a name too long, a folder we may not read
+            found = False
+        if found and not get_current_worker().is_cancelled:  # a later keystroke asks again
+            self.post_message(self.FolderTyped(path.resolve()))
+
+    def on_import_screen_folder_typed(self, message: FolderTyped) -> None:
+        tree = self.query_one(PathPicker)
+        if Path(tree.path) != message.folder:
+            tree.path = message.folder
 
     @on(Input.Submitted, "#import-path")
     @on(Button.Pressed, "#import-go")

@@ -4,11 +4,12 @@ blocks), never reading its text as Rich markup, and every other document's pages
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.text import Text
 from textual.widgets import Static
 
@@ -97,3 +98,23 @@ def test_a_rule_under_a_paragraph_stays_a_rule_not_a_heading() -> None:
     assert page_markdown("```\nx = 1\n---\n```", []) == "```\nx = 1\n---\n```"  # code stays as it is
     tokens = [t.type for t in PageMarkdown(page_markdown("Done.\n---\nNext", []), "default").parsed]
     assert "hr" in tokens and "heading_open" not in tokens
+
+
+def test_a_paragraph_after_a_list_is_not_drawn_inside_its_last_item() -> None:
+    # the import dropped the blank line before "Starvation": CommonMark would read it as the last item's text
+    body = "\n".join(
+        [
+            "- **FCFS** runs jobs in order.",
+            "  It suffers from the convoy effect.",
+            "- RR takes turns.",
+            "Starvation is waiting.",
+        ]
+    )
+    assert page_markdown(body, []) == body.replace("\nStarvation", "\n\nStarvation")
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    with console.capture() as capture:
+        console.print(PageMarkdown(page_markdown(body, []), "default"))
+    lines = [line.rstrip() for line in capture.get().splitlines()]
+    assert " • FCFS runs jobs in order." in lines and "   It suffers from the convoy effect." in lines
+    assert "Starvation is waiting." in lines  # at the left margin, a paragraph of its own
+    assert page_markdown("1. one\n2. two\n   more of two", []) == "1. one\n2. two\n   more of two"  # unchanged

@@ -23,6 +23,7 @@ WINDOW = 40
 PLAIN_WIDTH = 1000
 FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+) *")
+LIST_ITEM = re.compile(r" {0,3}([-*+]|\d{1,9}[.)])( |$)")
 
 
 class Heading(NamedTuple):
@@ -132,11 +133,13 @@ def plain(content: object) -> str:
 
 def page_markdown(body: str, headings: Sequence[Heading]) -> str:
     """A Markdown page's text for rich: the lines that are ``headings`` (the page's, in reading order) marked as
-    such, and a line of only - or = kept from making the line above a heading (the import dropped the blank line
-    between them), code blocks left alone."""
+    such; where the import dropped the blank line between two blocks, one put back when it matters: a line of
+    only - or = kept from making the line above a heading, a paragraph after a list kept out of its last item
+    (its continuation lines are indented, a new paragraph is not); code blocks left alone."""
     lines: list[str] = []
     pending = [h for h in headings if h.title.strip()]
     fence = ""
+    in_list = False
     for line in body.split("\n"):
         stripped = line.strip()
         if fence:
@@ -146,8 +149,12 @@ def page_markdown(body: str, headings: Sequence[Heading]) -> str:
             fence = opening.group(1)
         elif pending and stripped == pending[0].title.strip():
             line = f"{'#' * min(pending.pop(0).level, 6)} {stripped}"
-        elif SETEXT_UNDERLINE.fullmatch(line) and lines and lines[-1].strip():
+        elif (SETEXT_UNDERLINE.fullmatch(line) and lines and lines[-1].strip()) or (
+            in_list and stripped and not line[0].isspace() and not LIST_ITEM.match(line)
+        ):
             lines.append("")
+        if not fence and stripped:
+            in_list = bool(LIST_ITEM.match(line)) or (in_list and line[0].isspace())
         lines.append(line)
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input
+from textual.widgets import TextArea
 
 from aksio.browse import browse_rows
 from aksio.service import Aksio
@@ -78,8 +78,8 @@ def test_editing_a_card_in_place_changes_it_in_the_core(core: Aksio) -> None:
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, EditScreen)
-        app.screen.query_one("#edit-front", Input).value = "What does organelle zero do?"
-        await pilot.press("enter")
+        app.screen.query_one("#edit-front", TextArea).text = "What does organelle zero do?"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CardBrowserScreen)
         assert cards.rows[0].id == first.id and cards.rows[0].front == "What does organelle zero do?"

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Label, Static, TextArea
 
 if TYPE_CHECKING:
     from aksio.models import Card
@@ -298,10 +298,17 @@ class SourceScreen(ModalScreen[None]):
 
 
 class EditScreen(ModalScreen[tuple[str, str] | None]):
-    """Edit a card's note in place (all its sibling cards show the change)."""
+    """Edit a card's note in place (all its sibling cards show the change). Each side in a text area: a back with
+    a list or several paragraphs keeps its lines (a one-line input drew them over each other)."""
 
     DEFAULT_CLASSES = "modal"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="edit.cancel")]
+    DEFAULT_CSS = """
+    EditScreen TextArea { height: auto; min-height: 3; max-height: 10; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Cancel", id="edit.cancel"),
+        Binding("ctrl+s", "save", "Save", id="edit.save"),
+    ]
 
     def __init__(self, card: Card) -> None:
         super().__init__()
@@ -310,20 +317,17 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Front")
-            yield Input(self.card.note_front, id="edit-front")
+            yield TextArea(self.card.note_front, id="edit-front")
             yield Label("Back")
-            yield Input(self.card.note_back, id="edit-back")
-            yield Button("Save", id="save", variant="primary")
-            yield Static("enter saves · escape cancels", classes="modal-hint")
+            yield TextArea(self.card.note_back, id="edit-back")
+            yield Button("Save (ctrl+s)", id="save", variant="primary")
+            yield Static("ctrl+s saves · tab moves · escape cancels", classes="modal-hint")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self._save()
+        self.action_save()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._save()
-
-    def _save(self) -> None:
-        self.dismiss((self.query_one("#edit-front", Input).value, self.query_one("#edit-back", Input).value))
+    def action_save(self) -> None:
+        self.dismiss((self.query_one("#edit-front", TextArea).text, self.query_one("#edit-back", TextArea).text))
 
     def action_dismiss(self, result: Any = None) -> None:  # type: ignore[override]
         self.dismiss(None)

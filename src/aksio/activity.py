@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
@@ -76,8 +77,11 @@ class ActivityMixin:
             if not c.archived
         ]
         window = max(days, 400)  # the streak may reach further back than the heatmap shows (cheap: hourly rows)
-        per_day = self._answers_per_day(today.start - timedelta(days=window - 1), today.end)
-        labels = [self._day_label(today.start - timedelta(days=i)) for i in range(window)]
+        starts = [today.start]  # today first; each day the one that ends where the next began (23 to 25 hours)
+        while len(starts) < window:
+            starts.append(self.study_day(starts[-1] - timedelta(seconds=1)).start)
+        labels = [self._day_label(start) for start in starts]
+        per_day = self._answers_per_day(starts[::-1], labels[::-1], today.end)
         streak = 0
         for i, label in enumerate(labels):
             if per_day.get(label, 0):
@@ -97,12 +101,16 @@ class ActivityMixin:
         """The calendar date naming the study day that begins at ``start``."""
         return start.astimezone(self.tz).date()
 
-    def _answers_per_day(self, since: datetime, until: datetime) -> Counter[date]:
-        """Answers per study day; counted by hour in SQL, so a year of reviews is a few thousand rows."""
+    def _answers_per_day(self, starts: list[datetime], labels: list[date], until: datetime) -> Counter[date]:
+        """Answers per study day, for the days beginning at ``starts`` (oldest first, named ``labels``) up to
+        ``until``. Counted by hour in SQL, so a year of reviews is a few thousand rows; each hour goes to the
+        last day that began by then (the keys are ISO text in UTC, as the hours are: they sort as times)."""
+        keys = [iso(start) for start in starts]
         counts: Counter[date] = Counter()
-        for hour, n in activity_rows.answers_per_hour(self.db, iso(since), iso(until)):
-            at = datetime.fromisoformat(hour + ":00:00+00:00")
-            counts[self._day_label(self.study_day(at).start)] += n
+        for hour, n in activity_rows.answers_per_hour(self.db, keys[0], iso(until)):
+            day = bisect_right(keys, hour + ":00:00.000Z") - 1
+            if day >= 0:
+                counts[labels[day]] += n
         return counts
 
     # -- study sessions ------------------------------------------------------------------------------

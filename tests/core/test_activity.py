@@ -81,3 +81,39 @@ def test_undo_takes_an_answer_back_from_the_counts_and_a_rebuild_recounts(app: A
     assert app.dashboard(days=1).today_reviews == 0
     app.doctor(rebuild=True)
     assert app.dashboard(days=1).today_reviews == 2
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Kolkata", "America/St_Johns"])
+def test_answers_go_to_the_study_day_their_hour_began_in_across_daylight_saving(tmp_path: Path, zone: str) -> None:
+    from collections import Counter
+    from random import Random
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    end = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    rng = Random(7)
+    # two years back, so both ends of the 400-day window and two daylight-saving changes a year are crossed
+    times = sorted(end - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)) for _ in range(600))
+    times += [end - timedelta(hours=2, minutes=m) for m in range(0, 14 * 60, 7)]  # around today's start
+    times.sort()
+    with Aksio.open(tmp_path / "home", FixedClock(end), tz=tz) as app:
+        app.add_course("Bio")
+        cards = [card.id for card in app.import_cards(_table(tmp_path, 40), "Bio") and app.cards("Bio")]
+        for i, at in enumerate(times):
+            app.answer(cards[i % len(cards)], "good", at=at)
+        board = app.dashboard(days=400)
+        # the reference: each answer's UTC hour, and the study day that hour's first instant falls in
+        expected: Counter[object] = Counter()
+        for at in times:
+            hour = at.replace(minute=0, second=0, microsecond=0)
+            expected[app.study_day(hour).start.astimezone(tz).date()] += 1
+        first = board.days[0][0]
+        assert {day: n for day, n in board.days if n} == {d: n for d, n in expected.items() if d >= first}
+        assert board.today_reviews == expected[board.days[-1][0]] > 0
+        assert [day for day, _ in board.days] == sorted({day for day, _ in board.days})  # one entry per day
+
+
+def _table(tmp_path: Path, n: int) -> Path:
+    path = tmp_path / "cards.csv"
+    path.write_text("".join(f"q{i},a{i}\n" for i in range(n)), encoding="utf-8")
+    return path

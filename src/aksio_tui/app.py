@@ -45,9 +45,19 @@ class AksioApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
-    def __init__(self, aksio: Aksio, *, course: str | None = None, start: str = "dashboard") -> None:
+    def __init__(
+        self,
+        aksio: Aksio,
+        *,
+        course: str | None = None,
+        start: str = "dashboard",
+        core: CoreGate | None = None,
+        first_board: Future[Dashboard] | None = None,
+    ) -> None:
+        """``core`` and ``first_board``: a gate to ``aksio`` and the dashboard already being read through it,
+        when the launcher started that before loading Textual (see ``launch.run``)."""
         super().__init__()
-        self.core = CoreGate(aksio)
+        self.core = core or CoreGate(aksio)
         self.course_ref = course
         self.start = start
         for theme in THEMES:
@@ -56,7 +66,7 @@ class AksioApp(App[None]):
         self.theme = settings.theme if settings.theme in self.available_themes else "aksio-dark"
         self.set_keymap(dict(settings.keymap))
         # the home screen's counts, read while Textual starts (SQLite runs beside it on another core)
-        self._first_board: Future[Dashboard] | None = self.core.prefetch(lambda a: a.dashboard())
+        self._first_board: Future[Dashboard] | None = first_board or self.core.prefetch(lambda a: a.dashboard())
 
     def take_first_board(self, *, wait: bool = True) -> Dashboard | None:
         """The dashboard read at start, once (later loads read it again); None if it failed or was taken, or

@@ -11,9 +11,13 @@ if TYPE_CHECKING:
 
 def run(aksio: Aksio, course_id: str | None, start: str) -> None:
     """Open the terminal app on an open facade, at screen ``start`` (``course_id`` its course, if any)."""
+    from aksio_tui.core import CoreGate
+
+    core = CoreGate(aksio)
+    first_board = core.prefetch(lambda a: a.dashboard())  # SQLite reads the counts while Textual loads
     from aksio_tui.app import AksioApp
 
-    AksioApp(aksio, course=course_id, start=start).run()
+    AksioApp(aksio, course=course_id, start=start, core=core, first_board=first_board).run()
 
 
 def serve(command: str, port: int) -> None:

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from aksio.activity import Dashboard
@@ -244,3 +245,18 @@ def test_aksio_alone_in_a_terminal_opens_the_app_without_loading_the_command_par
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["Biology", "None", "dashboard", "False"]
+
+
+def test_the_launcher_reads_the_counts_before_loading_the_app(core: Aksio, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aksio_tui import launch
+
+    seen: dict[str, object] = {}
+
+    def started(self: AksioApp) -> None:  # instead of taking over the terminal
+        seen["board"], seen["start"] = self.take_first_board(wait=True), self.start
+
+    monkeypatch.setattr(AksioApp, "run", started)
+    launch.run(core, None, "cards")
+    board = seen["board"]
+    assert isinstance(board, Dashboard) and [c.name for c in board.courses] == ["Biology", "Chemistry"]
+    assert seen["start"] == "cards"

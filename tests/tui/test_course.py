@@ -11,6 +11,7 @@ from typing import Any
 
 import pymupdf
 import pytest
+from rich.text import Text
 from textual.widgets import Input, OptionList, ProgressBar, Static, Tree
 
 from aksio.demo import sample_path
@@ -164,6 +165,27 @@ def test_search_shows_hits_with_highlights_and_enter_jumps_to_the_page(core: Aks
         preview = screen.query_one(PagePreview)
         assert preview.marked == first.page and f"▶ page {first.page}" in preview.text()
         assert "Thrashing" in preview.text()
+
+    run(app, flow)
+
+
+def test_a_hit_reads_without_markdown_stars_and_hits_are_ruled_apart(core: Aksio) -> None:
+    app = AksioApp(core, course=with_lecture(core), start="course")
+
+    async def flow(pilot: Any) -> None:
+        screen = course_screen(app)
+        await pilot.press("slash", *"deadlock", "enter")  # the lecture has **deadlock** in bold
+        await settle(pilot)
+        hits = screen.query_one("#hits", OptionList)
+        prompt = hits.get_option_at_index(0).prompt
+        assert isinstance(prompt, Text)
+        assert "**" not in prompt.plain and "A deadlock is" in prompt.plain
+        marked = [prompt.plain[s.start : s.end] for s in prompt.spans if "reverse" in str(s.style)]
+        assert marked and all(word.casefold() == "deadlock" for word in marked)
+        await pilot.press("slash", *"page", "enter")  # several hits: a rule between each two
+        await settle(pilot)
+        assert hits.option_count == len(screen.hits) > 1
+        assert hits.virtual_size.height >= 3 * hits.option_count - 1  # two lines a hit at least, and the rules
 
     run(app, flow)
 

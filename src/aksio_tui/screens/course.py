@@ -3,6 +3,7 @@ jumps to the page of a hit, and importing files with a path picker and a progres
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -296,7 +297,10 @@ class CourseScreen(Screen[None]):
         self.hits = message.hits
         hits = self.query_one("#hits", OptionList)
         hits.clear_options()
-        hits.add_options(Option(hit_label(hit), id=str(i)) for i, hit in enumerate(message.hits))
+        options: list[Option | None] = []
+        for i, hit in enumerate(message.hits):
+            options += [None, Option(hit_label(hit), id=str(i))] if i else [Option(hit_label(hit), id=str(i))]
+        hits.add_options(options)  # a rule between two hits: in a narrow pane they run into each other
         status = self.query_one("#hits-status", Static)
         self._show_results(True)
         if not message.hits:
@@ -359,31 +363,35 @@ class CourseScreen(Screen[None]):
 def hit_label(hit: SearchHit) -> Text:
     """Where a hit is (document, section, page), then its passage with the matched words bold and reversed."""
     where = " › ".join(t for t in (hit.document_title, hit.section_title) if t)
-    snippet = Text(" ".join(hit.snippet.split()))
-    # the snippet's offsets are into the unsqueezed text: map them through the squeeze
-    spans = _squeezed_spans(hit.snippet, hit.highlights)
+    passage, spans = readable(hit.snippet, hit.highlights)
+    snippet = Text(passage)
     for start, end in spans:
         snippet.stylize("bold reverse", start, end)
     return Text.assemble((where, "bold"), (f"  p. {hit.page}\n", "bold"), snippet)
 
 
-def _squeezed_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` of ``text`` moved to where they fall once runs of whitespace are one space and ends trimmed."""
+def readable(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with runs of whitespace made one space, the ends trimmed and Markdown's ** (a Markdown page is
+    searched as its source) left out; ``spans`` of it moved to where they fall in what is left."""
+    stars = {i for m in re.finditer(r"\*\*", text) for i in (m.start(), m.start() + 1)}
+    out: list[str] = []
     offsets: list[int] = []  # new offset of each old character
-    out_len, in_space, started = 0, False, False
-    for ch in text:
+    in_space, started = False, False
+    for i, ch in enumerate(text):
+        offsets.append(len(out))
+        if i in stars:
+            continue
         if ch.isspace():
-            offsets.append(out_len)
             in_space = started
             continue
         if in_space:
-            out_len += 1
+            out.append(" ")
+            offsets[-1] = len(out)
             in_space = False
-        offsets.append(out_len)
-        out_len += 1
+        out.append(ch)
         started = True
-    offsets.append(out_len)
-    return [(offsets[a], offsets[b]) for a, b in spans if 0 <= a < b <= len(text)]
+    offsets.append(len(out))
+    return "".join(out), [(offsets[a], offsets[b]) for a, b in spans if 0 <= a < b <= len(text)]
 
 
 class ImportScreen(ModalScreen[None]):

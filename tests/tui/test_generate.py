@@ -236,3 +236,22 @@ def test_chosen_sections_read_without_colour_and_the_first_space_chooses(core: A
         assert sections.render_line(1).text.startswith("▐ ▌")  # not chosen: an empty box, not a dim X
 
     run(app, flow)
+
+
+def test_the_quote_of_a_kept_card_reads_without_markdown_stars(core: Aksio, os_course: str) -> None:
+    app = AksioApp(core, course=os_course, start="generate")
+
+    async def flow(pilot: Any) -> None:
+        screen = _screen(app)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert screen.outcome is not None
+        starred = [i for i, item in enumerate(screen.outcome.items) if "**" in item.quote]
+        assert starred  # the lecture's bold words are in the quotes as the source has them
+        kept = screen.query_one("#gen-kept", OptionList)
+        kept.highlighted = starred[0]
+        await settle(pilot)
+        detail = text_of(app, "#gen-detail")
+        assert "**" not in detail and "“" in detail
+
+    run(app, flow)

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
-from aksio_tui.widgets.page_preview import Heading, PageMarkdown, PagePreview, page_markdown
+from aksio_tui.widgets.page_preview import Heading, PageMarkdown, PagePreview, page_markdown, readable
 from tests.tui.pilot import loaded
 
 NOTE = """# Cell biology
@@ -118,3 +118,11 @@ def test_a_paragraph_after_a_list_is_not_drawn_inside_its_last_item() -> None:
     assert " • FCFS runs jobs in order." in lines and "   It suffers from the convoy effect." in lines
     assert "Starvation is waiting." in lines  # at the left margin, a paragraph of its own
     assert page_markdown("1. one\n2. two\n   more of two", []) == "1. one\n2. two\n   more of two"  # unchanged
+
+
+def test_a_passage_reads_without_markdown_stars_and_its_marks_follow_the_words() -> None:
+    text = "  …and signal. A **deadlock** is\n   a set "
+    start = text.index("deadlock")
+    passage, [(a, b)] = readable(text, [(start, start + len("deadlock"))])
+    assert passage == "…and signal. A deadlock is a set"
+    assert passage[a:b] == "deadlock"

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 
 from aksio.browse import SORTS, browse_rows, card_with_source, rows_of_notes
 from aksio_tui.widgets.card_list import CardList
+from aksio_tui.widgets.page_preview import readable
 
 if TYPE_CHECKING:
     from aksio.browse import BrowseRow
@@ -442,7 +443,7 @@ class CardScreen(ModalScreen[None]):
                     Text.assemble(("Source ", "dim"), self.document_title, ("  page ", "dim"), str(source.page))
                 )
                 if source.quote:
-                    yield Static(Text(f"“{source.quote}”", style="italic"))
+                    yield Static(Text(f"“{readable(source.quote)[0]}”", style="italic"))
             if card.tags:
                 yield Static(Text("tags: " + ", ".join(card.tags), style="dim"))
             yield Static("escape closes", classes="modal-hint")

@@ -3,7 +3,6 @@ jumps to the page of a hit, and importing files with a path picker and a progres
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,7 +19,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
-from aksio_tui.widgets.page_preview import Heading, PagePreview
+from aksio_tui.widgets.page_preview import Heading, PagePreview, readable
 from aksio_tui.widgets.path_picker import PathPicker, shown_path
 
 if TYPE_CHECKING:
@@ -368,30 +367,6 @@ def hit_label(hit: SearchHit) -> Text:
     for start, end in spans:
         snippet.stylize("bold reverse", start, end)
     return Text.assemble((where, "bold"), (f"  p. {hit.page}\n", "bold"), snippet)
-
-
-def readable(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` with runs of whitespace made one space, the ends trimmed and Markdown's ** (a Markdown page is
-    searched as its source) left out; ``spans`` of it moved to where they fall in what is left."""
-    stars = {i for m in re.finditer(r"\*\*", text) for i in (m.start(), m.start() + 1)}
-    out: list[str] = []
-    offsets: list[int] = []  # new offset of each old character
-    in_space, started = False, False
-    for i, ch in enumerate(text):
-        offsets.append(len(out))
-        if i in stars:
-            continue
-        if ch.isspace():
-            in_space = started
-            continue
-        if in_space:
-            out.append(" ")
-            offsets[-1] = len(out)
-            in_space = False
-        out.append(ch)
-        started = True
-    offsets.append(len(out))
-    return "".join(out), [(offsets[a], offsets[b]) for a, b in spans if 0 <= a < b <= len(text)]
 
 
 class ImportScreen(ModalScreen[None]):

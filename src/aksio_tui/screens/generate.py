@@ -38,6 +38,7 @@ from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
 from aksio.errors import AksioError
+from aksio_tui.widgets.page_preview import readable
 
 if TYPE_CHECKING:
     from aksio.generation import CardKind, GeneratedItem, GenerationProgress, GenerationReport
@@ -545,7 +546,7 @@ class GenerateScreen(Screen[None]):
         item = next((i for i in self.outcome.items if i.id == event.option.id), None)
         if item is not None:
             self.query_one("#gen-detail", Static).update(
-                Text.assemble(f"{item.section_title} · page {item.page} · ", (f"“{item.quote}”", "italic"))
+                Text.assemble(f"{item.section_title} · page {item.page} · ", (f"“{readable(item.quote)[0]}”", "italic"))
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

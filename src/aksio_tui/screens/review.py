@@ -20,6 +20,8 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label, Static, TextArea
 
+from aksio_tui.widgets.page_preview import readable
+
 if TYPE_CHECKING:
     from aksio.models import Card
     from aksio.service import Aksio
@@ -293,7 +295,7 @@ class SourceScreen(ModalScreen[None]):
                 yield Static(
                     Text.assemble(("Document ", "dim"), self.document_title, ("  page ", "dim"), str(source.page))
                 )
-                yield Static(Text(f"“{source.quote}”", style="italic"))
+                yield Static(Text(f"“{readable(source.quote or '')[0]}”", style="italic"))
             yield Static("escape closes", classes="modal-hint")
 
 

@@ -166,3 +166,28 @@ def _page_head(number: int, marked: bool) -> Text:
     else:
         out.append(f"── page {number} ──", style="dim")
     return out
+
+
+def readable(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with runs of whitespace made one space, the ends trimmed and Markdown's ** left out (a Markdown
+    page is stored, searched and quoted as its source); ``spans`` of it moved to where they fall in what is left.
+    For passages shown as plain text: a search hit's, a card's quoted sentence."""
+    stars = {i for m in re.finditer(r"\*\*", text) for i in (m.start(), m.start() + 1)}
+    out: list[str] = []
+    offsets: list[int] = []  # new offset of each old character
+    in_space, started = False, False
+    for i, ch in enumerate(text):
+        offsets.append(len(out))
+        if i in stars:
+            continue
+        if ch.isspace():
+            in_space = started
+            continue
+        if in_space:
+            out.append(" ")
+            offsets[-1] = len(out)
+            in_space = False
+        out.append(ch)
+        started = True
+    offsets.append(len(out))
+    return "".join(out), [(offsets[a], offsets[b]) for a, b in spans if 0 <= a < b <= len(text)]

@@ -18,8 +18,10 @@ Prints one JSON document on stdout; progress on stderr.
   between keys, as a person would (a key within one frame of the last paint waits for the next 60 fps frame).
 - Cold start: `python -c` subprocesses that import `aksio_tui.app`, open the facade and run the app until the
   dashboard's counts are painted; the time from spawning the process until it reports that frame, and inside
-  the script the import, open and run phases. Anchors: `python -c pass`, alternating with it, and the core's
-  `dashboard()` (the data the first screen waits for) called straight on the facade.
+  the script the import, open and run phases. Then `aksio` itself in a pseudo-terminal (entry point, launcher,
+  facade, app), from spawning it to the first frame with the counts. Anchors: `python -c pass` and a Textual
+  hello world (header, one line, footer) to its first frame in the same terminal, alternating with them, and
+  the core's `dashboard()` (the data the first screen waits for) called straight on the facade.
 - Review: space (reveal) then 3 (good) on `--studied` cards in one session; anchor: the same number of
   `answer` + `next_card` (+ `preview`, which the screen's worker also calls) straight on the facade, on a copy
   of the same collection.
@@ -308,13 +310,38 @@ COMMAND_CHILD = textwrap.dedent(
 )
 
 
-def spawn_in_terminal(home: Path) -> tuple[float, dict[str, float]]:
-    """Run `aksio` in a pseudo-terminal of SIZE: wall time from spawning it to its report, and the report."""
+# the anchor: the smallest Textual app with a header and a footer, to its first frame in the same terminal
+HELLO_CHILD = textwrap.dedent(
+    """
+    import time
+    t0 = time.perf_counter()
+    import json, os, sys
+    from textual.app import App
+    from textual.widgets import Footer, Header, Static
+    report = int(sys.argv[1])
+    class Hello(App):
+        def compose(self):
+            yield Header()
+            yield Static("Hello")
+            yield Footer()
+        def _display(self, screen, renderable):
+            super()._display(screen, renderable)
+            if renderable is not None and not self._batch_count:
+                os.write(report, (json.dumps({"first_frame": (time.perf_counter() - t0) * 1000}) + "\\n").encode())
+                self.exit()
+    Hello().run()
+    """
+)
+
+
+def spawn_in_terminal(home: Path, child: str = COMMAND_CHILD) -> tuple[float, dict[str, float]]:
+    """Run ``child`` (`aksio` by default) in a pseudo-terminal of SIZE: wall time from spawning it to its
+    report, and the report."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     read_end, write_end = os.pipe()
     env = {**CHILD_ENV, "AKSIO_HOME": str(home), "TERM": "xterm-256color"}
-    args = [sys.executable, "-c", COMMAND_CHILD, str(write_end), NOW.isoformat()]
+    args = [sys.executable, "-c", child, str(write_end), NOW.isoformat()]
     t = time.perf_counter()
     proc = subprocess.Popen(
         args, stdin=slave, stdout=slave, stderr=slave, env=env, pass_fds=(write_end,), start_new_session=True
@@ -350,13 +377,15 @@ def cold_start(home: Path, runs: int) -> dict[str, Any]:
             a.dashboard()
             board.append(time.perf_counter() - t)
     spawn_in_terminal(home)
-    bare, walls, phases, commands = [], [], [], []
+    spawn_in_terminal(home, HELLO_CHILD)
+    bare, walls, phases, commands, hellos = [], [], [], [], []
     for _ in range(runs):
         bare.append(spawn([sys.executable, "-c", "pass"])[0])
         wall, inside = spawn(app_args)
         walls.append(wall)
         phases.append(inside)
         commands.append(spawn_in_terminal(home))
+        hellos.append(spawn_in_terminal(home, HELLO_CHILD))
 
     def summary(values: Sequence[float]) -> dict[str, float]:
         return {"median_ms": round(statistics.median(values), 1), "best_ms": round(min(values), 1)}
@@ -375,6 +404,10 @@ def cold_start(home: Path, runs: int) -> dict[str, Any]:
             "script_to_first_frame": summary([c[1]["first_frame"] for c in commands]),
             "script_to_data_frame": summary([c[1]["data_frame"] for c in commands]),
             "spawn_to_data_frame": summary([c[0] * 1000 for c in commands]),
+            "textual_hello_world_spawn_to_first_frame": summary([h[0] * 1000 for h in hellos]),
+            "ratio_to_hello_world": round(
+                statistics.median(c[0] for c in commands) / statistics.median(h[0] for h in hellos), 2
+            ),
         },
         "core_dashboard": {"first_ms": ms(board[0]), "best_ms": ms(min(board))},
     }

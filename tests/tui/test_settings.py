@@ -252,3 +252,14 @@ def test_with_no_course_named_the_first_course_is_shown(core: Aksio) -> None:
         assert _screen(app).query_one("#set-course", Select).value == core.course("Biology").id
 
     run(app, flow)
+
+
+def test_in_a_tall_terminal_the_keys_take_the_rest_of_the_screen(core: Aksio) -> None:
+    app = AksioApp(core, start="settings")
+
+    async def flow(pilot: Any) -> None:
+        screen = _screen(app)
+        table, form = screen.query_one("#set-keys", DataTable), screen.query_one("#set-form")
+        assert table.region.bottom == form.region.bottom  # not 14 rows and blank below them
+
+    run(app, flow, size=(200, 50))

@@ -98,7 +98,7 @@ class SettingsScreen(Screen[None]):
     SettingsScreen .set-row .set-mid { width: auto; margin-right: 1; }
     SettingsScreen #set-test { margin-right: 2; }
     SettingsScreen #set-llm-status { width: 1fr; height: auto; color: $text-muted; }
-    SettingsScreen #set-keys { height: 14; }
+    SettingsScreen #set-keys { height: 1fr; min-height: 14; }
     SettingsScreen #set-status { height: 1; padding: 0 1; color: $text-muted; }
     SettingsScreen .set-hint { color: $text-muted; }
     """

@@ -12,6 +12,7 @@ from typing import Any
 import pymupdf
 import pytest
 from rich.text import Text
+from textual.color import Color
 from textual.widgets import Input, OptionList, ProgressBar, Static, Tree
 
 from aksio.demo import sample_path
@@ -390,5 +391,31 @@ def test_keys_lead_to_study_generate_and_cards_of_the_course(core: Aksio) -> Non
     async def flow(pilot: Any) -> None:
         await pilot.press("s", "g", "b")
         assert went == [("review", {"course": course}), ("generate", {"course": course}), ("cards", {"course": course})]
+
+    run(app, flow)
+
+
+def _contrast(a: Color, b: Color) -> float:
+    def luminance(c: Color) -> float:
+        parts = [x / 255 for x in (c.r, c.g, c.b)]
+        r, g, b_ = (p / 12.92 if p <= 0.03928 else ((p + 0.055) / 1.055) ** 2.4 for p in parts)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["aksio-dark", "aksio-light"])
+def test_the_tree_guides_show_in_both_themes(core: Aksio, theme: str) -> None:
+    core.settings.tui.theme = theme
+    app = AksioApp(core, course=with_lecture(core), start="course")
+
+    async def flow(pilot: Any) -> None:
+        tree = course_screen(app).query_one("#sections", Tree)
+        guides = tree.get_component_rich_style("tree--guides").color
+        background = tree.rich_style.bgcolor
+        assert guides is not None and background is not None
+        # Textual's lightened surface was 1.1:1 on the light theme: the nesting could not be seen
+        assert _contrast(Color.from_rich_color(guides), Color.from_rich_color(background)) >= 3
 
     run(app, flow)

@@ -88,11 +88,15 @@ class AksioApp(App[None]):
     # -- the core ------------------------------------------------------------------------------------
 
     def call_core(self, fn: Callable[[Aksio], T]) -> T:
-        """Call the core from a worker thread; an ``AksioError`` becomes a notification (and ends the worker)."""
+        """Call the core from a worker thread; an ``AksioError`` becomes a notification (and ends the worker),
+        and so does anything unexpected: a key that does nothing and says nothing is worse than a bug report."""
         try:
             return self.core(fn)
         except AksioError as exc:
             self.post_message(CoreError(str(exc)))
+            raise
+        except Exception as exc:
+            self.post_message(CoreError(f"something went wrong ({type(exc).__name__}: {exc}); please report it"))
             raise
 
     def on_core_error(self, message: CoreError) -> None:

@@ -175,6 +175,23 @@ def test_a_core_error_is_a_notification_not_a_crash(core: Aksio) -> None:
     run(app, flow)
 
 
+def test_an_unexpected_failure_in_the_core_is_a_notification_too(core: Aksio, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(core, "suspend_cards", broken)
+    app = AksioApp(core, start="cards")
+
+    async def flow(pilot: object) -> None:
+        await settle(pilot)
+        await pilot.press("s")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert app.is_running
+        assert any("RuntimeError: disk on fire" in n.message for n in app._notifications)
+
+    run(app, flow)
+
+
 def test_the_palette_offers_what_fits_the_screen(core: Aksio) -> None:
     app = AksioApp(core, start="review")
 

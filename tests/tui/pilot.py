@@ -1,10 +1,13 @@
-"""What the app's snapshot tests share: the two terminal sizes, and waiting for the app to settle."""
+"""What the app's tests share: the two snapshot sizes, waiting for the app to settle, running a flow."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from textual.app import App
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
 
@@ -28,3 +31,14 @@ def pressing(*keys: str) -> Any:
             await loaded(pilot)
 
     return run_before
+
+
+def run(app: App[Any], flow: Callable[[Any], Awaitable[None]], size: tuple[int, int] = (120, 40)) -> None:
+    """Run ``app`` headless at ``size``, let it load, then play ``flow`` with the pilot."""
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await flow(pilot)
+
+    asyncio.run(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,19 +17,11 @@ from aksio_tui.app import AksioApp
 from aksio_tui.screens.dashboard import DashboardScreen
 from aksio_tui.screens.help import HelpScreen
 from aksio_tui.screens.review import ReviewScreen, SummaryScreen
+from tests.tui.pilot import run as run_app
+
+run = partial(run_app, size=(100, 30))
 
 Flow = Callable[[AksioApp, object], Awaitable[None]]
-
-
-def run(app: AksioApp, flow: Callable[..., Awaitable[None]], size: tuple[int, int] = (100, 30)) -> None:
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            await flow(pilot)
-
-    asyncio.run(main())
 
 
 async def settle(pilot: object) -> None:

@@ -3,8 +3,7 @@ query itself on a deck of 20k cards."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +16,9 @@ from aksio_tui.app import AksioApp
 from aksio_tui.screens.browser import CardBrowserScreen, ConfirmScreen
 from aksio_tui.screens.review import EditScreen
 from aksio_tui.widgets.card_list import CardList
+from tests.tui.pilot import run as run_app
 
-
-def run(app: AksioApp, flow: Callable[[Any], Awaitable[None]], size: tuple[int, int] = (120, 30)) -> None:
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await flow(pilot)
-
-    asyncio.run(main())
+run = partial(run_app, size=(120, 30))
 
 
 async def settle(pilot: Any) -> None:

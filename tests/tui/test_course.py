@@ -4,8 +4,6 @@ and picking a course first when none is given."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +20,8 @@ from aksio_tui.app import AksioApp
 from aksio_tui.screens.course import CourseScreen, ImportScreen
 from aksio_tui.widgets.page_preview import PagePreview
 from aksio_tui.widgets.path_picker import PathPicker
-
-
-def run(app: AksioApp, flow: Callable[[Any], Awaitable[None]], size: tuple[int, int] = (120, 40)) -> None:
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await flow(pilot)
-
-    asyncio.run(main())
-
-
-async def settle(pilot: Any) -> None:
-    """Wait for the screens' workers; a DirectoryTree's loader waits for work forever and is left alone."""
-    for _ in range(3):  # a worker's message can start another worker (load, then preview)
-        busy = [w for w in pilot.app.workers if w.group != "_loader"]
-        if busy:
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
+from tests.tui.pilot import loaded as settle
+from tests.tui.pilot import run
 
 
 def with_lecture(core: Aksio) -> str:

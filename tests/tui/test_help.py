@@ -4,7 +4,6 @@ that widget's ancestors', the app's last, each once, with the keys the keymap gi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.widgets import DataTable
@@ -13,16 +12,7 @@ from aksio.service import Aksio
 from aksio_tui.app import AksioApp
 from aksio_tui.screens.help import HelpScreen, KeyRow
 from aksio_tui.screens.review import SourceScreen
-from tests.tui.pilot import loaded
-
-
-def run(app: AksioApp, flow: Callable[[Any], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await loaded(pilot)
-            await flow(pilot)
-
-    asyncio.run(main())
+from tests.tui.pilot import loaded, run
 
 
 async def press(pilot: Any, *keys: str) -> None:

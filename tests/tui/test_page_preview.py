@@ -3,9 +3,7 @@ blocks), never reading its text as Rich markup, and every other document's pages
 
 from __future__ import annotations
 
-import asyncio
 import io
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from textual.widgets import Static
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
 from aksio_tui.widgets.page_preview import Heading, PageMarkdown, PagePreview, page_markdown, readable
-from tests.tui.pilot import loaded
+from tests.tui.pilot import run
 
 NOTE = """# Cell biology
 
@@ -32,15 +30,6 @@ def divide(cell):
     return [cell, cell]
 ```
 """
-
-
-def run(app: AksioApp, flow: Callable[[Any], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await loaded(pilot)
-            await flow(pilot)
-
-    asyncio.run(main())
 
 
 def course_with(core: Aksio, path: Path, text: str) -> AksioApp:

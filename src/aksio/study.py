@@ -566,7 +566,9 @@ class StudyMixin:
         lapsed = grade == 1 and before.is_review
         became_leech = lapsed and after.lapses >= self.settings.study.leech_threshold and "leech" not in card.tags
         new_row = self._state_row(row, after, at)
-        siblings = [c for c in card_rows.card_ids_of_note(self.db, card.note_id) if c != card.id]
+        # a basic note has one card: no query for siblings it cannot have
+        siblings = [] if card.kind == "basic" else card_rows.card_ids_of_note(self.db, card.note_id)
+        siblings = [c for c in siblings if c != card.id]
         sibling_rows = queue_rows.states(self.db, siblings)
         end = _ts(self.study_day(at).end)
         with self.db.write() as w:
@@ -582,7 +584,8 @@ class StudyMixin:
                 },
             )
             queue_rows.write_state(w, new_row)
-            queue_rows.hide_until(w, siblings, end)
+            if siblings:
+                queue_rows.hide_until(w, siblings, end)
             activity_rows.count_answer(w, iso(at), max(int(duration_ms), 0))
             undo: dict[str, Any] = {"leech": False, "suspended": False}
             if became_leech:
@@ -592,7 +595,7 @@ class StudyMixin:
                     card_rows.update_card(w, card.id, {"suspended": True})
                     queue_rows.set_queue(w, [card.id], QUEUE_SUSPENDED)
                     undo["suspended"] = True
-            w.execute(
+            seq = w.execute(
                 "INSERT INTO undo_log (review_id, card_id, before, siblings) VALUES (?, ?, ?, ?)",
                 (
                     review_id,
@@ -600,8 +603,8 @@ class StudyMixin:
                     json.dumps({"row": _row_dict(row), **undo}),
                     json.dumps([[s.card_id, s.hidden_until] for s in sibling_rows]),
                 ),
-            )
-            seq = w.execute("SELECT last_insert_rowid()").fetchone()[0]
+            ).lastrowid
+            assert seq is not None
             if seq % _UNDO_DEPTH == 0:  # trim now and then, not on every answer: one page less per commit
                 w.execute("DELETE FROM undo_log WHERE seq <= ?", (seq - _UNDO_DEPTH,))
         if became_leech:

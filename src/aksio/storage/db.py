@@ -163,8 +163,11 @@ class Writer:
         )
 
     def insert(self, table: str, values: Mapping[str, Any]) -> str:
-        """Insert one synced row; fills id, hlc and timestamps. Returns the id."""
-        return self.insert_many(table, [values])[0]
+        """Insert one synced row; fills id, hlc and timestamps. Returns the id. (An answer's review goes this
+        way: straight to ``insert_rows``, without ``insert_batch``'s work over many rows.)"""
+        columns = [c for c, v in values.items() if c != "id" and v is not None]
+        row = tuple(_encode(values[c]) for c in columns)
+        return self.insert_rows(table, columns, [row], ids=[str(values.get("id") or new_id())])[0][0]
 
     def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Insert rows of the same shape in one statement, each stamped and logged. Returns their ids."""

@@ -197,7 +197,8 @@ def test_the_palette_offers_what_fits_the_screen(core: Aksio) -> None:
         await pilot.press("enter")  # type: ignore[attr-defined]
         await settle(pilot)
         assert app.screen is screen and screen.revealed
-        assert "Biology" in screen.sub_title
+        assert "all courses" in screen.sub_title  # the session's scope; the card's course is on its line
+        assert "Biology" in text_of(app, "#progress")
 
     run(app, flow)
 

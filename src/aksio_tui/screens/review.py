@@ -172,7 +172,10 @@ class ReviewScreen(Screen[None]):
         self.query_one("#grades", Static).update("")
         self._progress()
         if self.card is not None:
-            self.sub_title = f"{self.card.course_name} · local only (sync not set up)"
+            # the session's scope, not each card's course (that is on the progress line): a new title every
+            # card laid the header out again in a second frame, and a key pressed just after it waited a frame
+            where = self.card.course_name if self.course else "all courses"
+            self.sub_title = f"{where} · local only (sync not set up)"
         if self.card is None:
             self.query_one("#front", Static).update(Text("Nothing due now. Well done.", style="bold"))
             return

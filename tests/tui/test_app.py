@@ -17,17 +17,12 @@ from aksio_tui.app import AksioApp
 from aksio_tui.screens.dashboard import DashboardScreen
 from aksio_tui.screens.help import HelpScreen
 from aksio_tui.screens.review import ReviewScreen, SummaryScreen
+from tests.tui.pilot import loaded as settle
 from tests.tui.pilot import run as run_app
 
 run = partial(run_app, size=(100, 30))
 
 Flow = Callable[[AksioApp, object], Awaitable[None]]
-
-
-async def settle(pilot: object) -> None:
-    app = pilot.app  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
 
 
 def text_of(app: AksioApp, selector: str) -> str:

@@ -16,14 +16,10 @@ from aksio_tui.app import AksioApp
 from aksio_tui.screens.browser import CardBrowserScreen, ConfirmScreen
 from aksio_tui.screens.review import EditScreen
 from aksio_tui.widgets.card_list import CardList
+from tests.tui.pilot import loaded as settle
 from tests.tui.pilot import run as run_app
 
 run = partial(run_app, size=(120, 30))
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def card_list(app: AksioApp) -> CardList:

@@ -68,11 +68,15 @@ class AksioApp(App[None]):
         # the home screen's counts, read while Textual starts (SQLite runs beside it on another core)
         self._first_board: Future[Dashboard] | None = first_board or self.core.prefetch(lambda a: a.dashboard())
 
-    def take_first_board(self, *, wait: bool = True) -> Dashboard | None:
-        """The dashboard read at start, once (later loads read it again); None if it failed or was taken, or
-        (without ``wait``) is not read yet."""
+    def take_first_board(self, *, wait: float | None = None) -> Dashboard | None:
+        """The dashboard read at start, once (later loads read it again); None if it failed or was taken, or is
+        not read within ``wait`` seconds (None: however long it takes)."""
         future = self._first_board
-        if future is None or (not wait and not future.done()):
+        if future is None:
+            return None
+        try:
+            future.exception(timeout=wait)
+        except TimeoutError:
             return None
         self._first_board = None
         return None if future.exception() is not None else future.result()

@@ -259,7 +259,7 @@ def test_the_launcher_reads_the_counts_before_loading_the_app(core: Aksio, monke
     seen: dict[str, object] = {}
 
     def started(self: AksioApp) -> None:  # instead of taking over the terminal
-        seen["board"], seen["start"] = self.take_first_board(wait=True), self.start
+        seen["board"], seen["start"] = self.take_first_board(), self.start
 
     monkeypatch.setattr(AksioApp, "run", started)
     launch.run(core, None, "cards")

@@ -60,7 +60,9 @@ class DashboardScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         """Shown (first, or back from studying: the counts changed): count again, unless the counts read while
         the app started are ready, which the first frame then shows."""
-        board = self.aksio_app.take_first_board(wait=False)
+        # a first frame without the counts and a second with them 30 ms later is worse than one frame with
+        # them a few ms later: wait a little for the read started with the app (the wait frees the GIL for it)
+        board = self.aksio_app.take_first_board(wait=0.1)
         if board is not None:
             self.show(board)
         else:

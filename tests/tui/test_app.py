@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Static
@@ -266,3 +267,46 @@ def test_the_launcher_reads_the_counts_before_loading_the_app(core: Aksio, monke
     board = seen["board"]
     assert isinstance(board, Dashboard) and [c.name for c in board.courses] == ["Biology", "Chemistry"]
     assert seen["start"] == "cards"
+
+
+def test_a_new_course_is_added_from_the_dashboard_and_opened_for_its_notes(core: Aksio) -> None:
+    from textual.widgets import Input
+
+    from aksio_tui.screens.course import CourseScreen
+    from aksio_tui.screens.new_course import NewCourseScreen
+
+    app = AksioApp(core)
+
+    async def add(pilot: Any, name: str, exam: str = "") -> None:
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewCourseScreen)
+        app.screen.query_one("#course-name", Input).value = name
+        app.screen.query_one("#course-exam", Input).value = exam
+        app.screen.query_one("#course-name", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def flow(pilot: Any) -> None:
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("enter")  # no name: stays open and says so
+        await settle(pilot)
+        assert isinstance(app.screen, NewCourseScreen)
+        assert any("needs a name" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        await add(pilot, "Biology")  # taken: one line, nothing added
+        assert isinstance(app.screen, DashboardScreen)
+        assert any("already exists" in n.message for n in app._notifications)
+        await add(pilot, "Physics", exam="20-01-2027")  # not a date: one line, nothing added
+        assert isinstance(app.screen, DashboardScreen)
+        assert any("is not a date: use YYYY-MM-DD" in n.message for n in app._notifications)
+        await add(pilot, "Physics", exam="2027-01-20")
+        assert isinstance(app.screen, CourseScreen)
+        assert "Physics" in app.screen.sub_title
+
+    run(app, flow)
+    physics = core.course("Physics")
+    assert physics.exam_date is not None and physics.exam_date.isoformat() == "2027-01-20"
+    assert [c.name for c in core.courses()] == ["Biology", "Chemistry", "Physics"]

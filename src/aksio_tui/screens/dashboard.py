@@ -27,6 +27,8 @@ class DashboardScreen(Screen[None]):
         Binding("b", "browse", "Cards", id="dashboard.browse"),
         Binding("g", "generate", "Generate", id="dashboard.generate"),
         Binding("comma", "settings", "Settings", id="dashboard.settings"),
+        # off the footer (no room at 80 columns): the empty dashboard says to press it; ? and the palette list it
+        Binding("n", "new_course", "New course", id="dashboard.new_course", show=False),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh", show=False),
     ]
 
@@ -46,6 +48,7 @@ class DashboardScreen(Screen[None]):
         """What the command palette offers on this screen."""
         yield SystemCommand("Study the selected course", "Its due cards, then new ones", self.action_study_course)
         yield SystemCommand("Open the selected course", "Documents, sections, search, import", self.action_open_course)
+        yield SystemCommand("New course", "Name it, then import your notes into it", self.action_new_course)
         yield SystemCommand("Refresh", "Count due cards again", self.action_refresh)
 
     def on_mount(self) -> None:
@@ -103,9 +106,24 @@ class DashboardScreen(Screen[None]):
         self.query_one("#summary", Static).update(
             f"Today: {board.today_reviews} reviewed in {minutes} min · {due} due · {new} new · "
             f"streak {board.streak} day{'s' if board.streak != 1 else ''}"
-            + ("" if board.courses else " · no courses yet: `aksio course add` and `aksio import`")
+            + ("" if board.courses else " · no courses yet: press n to add one, then i there to import your notes")
         )
         self.query_one(Heatmap).show(board.days)
+
+    def action_new_course(self) -> None:
+        from aksio_tui.screens.new_course import NewCourseScreen
+
+        def added(fields: dict[str, str] | None) -> None:
+            if fields:
+                self.add_course(fields)
+
+        self.app.push_screen(NewCourseScreen(), added)
+
+    @work(thread=True, exit_on_error=False, group="dashboard-add")
+    def add_course(self, fields: dict[str, str]) -> None:
+        """Add it in the core (a bad date or a taken name is a notification), then open it to import notes."""
+        course = self.aksio_app.call_core(lambda a: a.add_course(**fields))
+        self.app.call_from_thread(self.aksio_app.action_go, "course", course=course.id)
 
     def action_study_all(self) -> None:
         self.aksio_app.action_go("review", course=None)

@@ -155,7 +155,8 @@ class AksioApp(App[None]):
         self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" panel is our Help (which lists every binding with its id, and fits at 80 columns)
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Keys")
         yield SystemCommand("Dashboard", "Courses, due cards, streak", lambda: self.action_go("dashboard"))
         yield SystemCommand("Study everything due", "Review all courses' due cards", self._study_all)
         yield SystemCommand("Card browser", "All cards: filter, sort, edit, suspend", lambda: self.action_go("cards"))

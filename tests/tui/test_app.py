@@ -310,3 +310,14 @@ def test_a_new_course_is_added_from_the_dashboard_and_opened_for_its_notes(core:
     physics = core.course("Physics")
     assert physics.exam_date is not None and physics.exam_date.isoformat() == "2027-01-20"
     assert [c.name for c in core.courses()] == ["Biology", "Chemistry", "Physics"]
+
+
+def test_the_palette_offers_our_help_and_not_textuals_keys_panel(core: Aksio) -> None:
+    app = AksioApp(core)
+
+    async def flow(pilot: Any) -> None:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Help" in titles and "Keys" not in titles
+        assert "Theme" in titles and "New course" in titles
+
+    run(app, flow)

@@ -19,16 +19,22 @@ class NewCourseScreen(ModalScreen[dict[str, str] | None]):
         Binding("escape", "dismiss", "Cancel", id="new_course.cancel"),
     ]
 
+    DEFAULT_CSS = """
+    NewCourseScreen Label { margin-top: 1; }
+    NewCourseScreen Button { margin-top: 1; }
+    """
+
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("[b]New course[/b]")
+        # compact fields: with bordered ones the box outgrew 24 rows and cut off its last line
+        with Vertical() as box:
+            box.border_title = "New course"
             yield Label("Name")
-            yield Input(placeholder="e.g. Operating Systems", id="course-name")
+            yield Input(placeholder="e.g. Operating Systems", id="course-name", compact=True)
             yield Label("Code (optional)")
-            yield Input(placeholder="e.g. CS301", id="course-code")
+            yield Input(placeholder="e.g. CS301", id="course-code", compact=True)
             yield Label("Exam date (optional, YYYY-MM-DD)")
-            yield Input(placeholder="e.g. 2027-01-20", id="course-exam")
-            yield Button("Add", id="add", variant="primary")
+            yield Input(placeholder="e.g. 2027-01-20", id="course-exam", compact=True)
+            yield Button("Add", id="add", variant="primary", compact=True)
             yield Static("enter adds · tab moves · escape cancels", classes="modal-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -14,12 +14,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from aksio.browse import SORTS, browse_rows, card_with_source, rows_of_notes
+from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.card_list import CardList
 from aksio_tui.widgets.page_preview import readable
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from aksio.browse import BrowseRow
     from aksio.models import Card
     from aksio.service import Aksio
-    from aksio_tui.app import AksioApp
 
 DEBOUNCE = 0.15  # seconds of quiet typing before the filter runs
 ORIGINS = (None, "generated", "manual", "import")
@@ -81,7 +81,7 @@ def _cycle(values: tuple[Any, ...], current: Any) -> Any:
     return values[(values.index(current) + 1) % len(values)]
 
 
-class CardBrowserScreen(Screen[None]):
+class CardBrowserScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", id="browser.filter"),
         Binding("escape", "back", "Back", id="browser.back", show=False),
@@ -149,13 +149,6 @@ class CardBrowserScreen(Screen[None]):
         yield Static("loading…", id="browse-status")
         yield CardList(id="cards")
         yield Footer(compact=True)
-
-    @property
-    def aksio_app(self) -> AksioApp:
-        from aksio_tui.app import AksioApp
-
-        assert isinstance(self.app, AksioApp)
-        return self.app
 
     @property
     def cards(self) -> CardList:

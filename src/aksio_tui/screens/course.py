@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -13,19 +13,19 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Header, Input, OptionList, ProgressBar, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
+from aksio_tui.screens.base import AppScreen, app_of
 from aksio_tui.widgets.page_preview import Heading, PagePreview, readable
 from aksio_tui.widgets.path_picker import PathPicker, shown_path
 
 if TYPE_CHECKING:
     from aksio.models import Course, DocumentDetail, ImportReport, SearchHit, Section
     from aksio.service import Aksio, ImportProgress
-    from aksio_tui.app import AksioApp
 
 Place = tuple[str, str | None]  # (document id, section id; None for the whole document)
 SEARCH_LIMIT = 50
@@ -45,14 +45,7 @@ def headings_of(sections: list[Section]) -> list[Heading]:
     return out
 
 
-def _aksio_app(screen: Screen[Any]) -> AksioApp:
-    from aksio_tui.app import AksioApp
-
-    assert isinstance(screen.app, AksioApp)
-    return screen.app
-
-
-class CourseScreen(Screen[None]):
+class CourseScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="course.search"),
         Binding("i", "import", "Import", id="course.import"),
@@ -143,7 +136,7 @@ class CourseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="course")
     def load_courses(self) -> None:
-        self.post_message(self.CoursesLoaded(_aksio_app(self).call_core(lambda a: a.courses())))
+        self.post_message(self.CoursesLoaded(self.aksio_app.call_core(lambda a: a.courses())))
 
     def on_course_screen_courses_loaded(self, message: CoursesLoaded) -> None:
         picker = self.query_one("#course-picker", OptionList)
@@ -179,7 +172,7 @@ class CourseScreen(Screen[None]):
         def read(a: Aksio) -> tuple[Course, list[DocumentDetail]]:
             return a.course(course_id), [a.document(d.id) for d in a.documents(course_id)]
 
-        self.post_message(self.Loaded(*_aksio_app(self).call_core(read)))
+        self.post_message(self.Loaded(*self.aksio_app.call_core(read)))
 
     async def on_course_screen_loaded(self, message: Loaded) -> None:
         self.course = message.course
@@ -258,7 +251,7 @@ class CourseScreen(Screen[None]):
         from aksio.preview import section_text
 
         doc_id, section_id = place
-        pages = _aksio_app(self).call_core(lambda a: section_text(a, doc_id, section_id))
+        pages = self.aksio_app.call_core(lambda a: section_text(a, doc_id, section_id))
         self.post_message(self.Previewed(place, pages, page))
 
     async def on_course_screen_previewed(self, message: Previewed) -> None:
@@ -289,7 +282,7 @@ class CourseScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, query: str) -> None:
         course_id = self.course_id
-        hits = _aksio_app(self).call_core(lambda a: a.search(query, course_id, SEARCH_LIMIT))
+        hits = self.aksio_app.call_core(lambda a: a.search(query, course_id, SEARCH_LIMIT))
         self.post_message(self.Found(query, hits))
 
     def on_course_screen_found(self, message: Found) -> None:
@@ -339,13 +332,13 @@ class CourseScreen(Screen[None]):
     # -- elsewhere ------------------------------------------------------------------------------------
 
     def action_study(self) -> None:
-        _aksio_app(self).action_go("review", course=self.course_id)
+        self.aksio_app.action_go("review", course=self.course_id)
 
     def action_generate(self) -> None:
-        _aksio_app(self).action_go("generate", course=self.course_id)
+        self.aksio_app.action_go("generate", course=self.course_id)
 
     def action_browse(self) -> None:
-        _aksio_app(self).action_go("cards", course=self.course_id)
+        self.aksio_app.action_go("cards", course=self.course_id)
 
     def action_import(self) -> None:
         if self.course_id is None:
@@ -493,7 +486,7 @@ class ImportScreen(ModalScreen[None]):
             self.post_message(self.Progressed(event))
 
         try:
-            report = _aksio_app(self).call_core(lambda a: a.import_paths([path], course_id, progress=progressed))
+            report = app_of(self).call_core(lambda a: a.import_paths([path], course_id, progress=progressed))
         finally:
             self.post_message(self.Finished(report))
 

@@ -9,17 +9,16 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
     from aksio.activity import Dashboard
-    from aksio_tui.app import AksioApp
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "study_all", "Study all", id="dashboard.study_all"),
         Binding("enter", "open_course", "Open", id="dashboard.open_course"),
@@ -70,13 +69,6 @@ class DashboardScreen(Screen[None]):
             self.show(board)
         else:
             self.action_refresh()
-
-    @property
-    def aksio_app(self) -> AksioApp:
-        from aksio_tui.app import AksioApp
-
-        assert isinstance(self.app, AksioApp)
-        return self.app
 
     def action_refresh(self) -> None:
         self.load()

@@ -17,7 +17,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.strip import Strip
 from textual.validation import Integer
 from textual.widgets import (
@@ -38,13 +37,13 @@ from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
 from aksio.errors import AksioError
+from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.page_preview import readable
 
 if TYPE_CHECKING:
     from aksio.generation import CardKind, GeneratedItem, GenerationProgress, GenerationReport
     from aksio.models import Course, Section
     from aksio.service import Aksio
-    from aksio_tui.app import AksioApp
 
 What = Literal["cards", "questions"]
 PROVIDERS = ("offline", "ollama", "openai")
@@ -140,7 +139,7 @@ class SectionChoices(SelectionList[str]):
         return Strip(segments, strip.cell_length)
 
 
-class GenerateScreen(Screen[None]):
+class GenerateScreen(AppScreen):
     DEFAULT_CSS = """
     GenerateScreen #gen-form, GenerateScreen #gen-run, GenerateScreen #gen-result { padding: 0 1; }
     GenerateScreen .gen-row { height: auto; margin-top: 1; }
@@ -268,13 +267,6 @@ class GenerateScreen(Screen[None]):
                 yield Static("Rejected by the checks", id="gen-rejected-title")
                 yield OptionList(id="gen-rejected", compact=True)
         yield Footer(compact=True)
-
-    @property
-    def aksio_app(self) -> AksioApp:
-        from aksio_tui.app import AksioApp
-
-        assert isinstance(self.app, AksioApp)
-        return self.app
 
     def screen_commands(self) -> Iterable[SystemCommand]:
         """What the command palette offers on this screen."""

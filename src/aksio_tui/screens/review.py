@@ -17,16 +17,16 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Header, Label, Static, TextArea
 
+from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.page_preview import readable
 
 if TYPE_CHECKING:
     from aksio.models import Card
     from aksio.service import Aksio
     from aksio.study import Preview
-    from aksio_tui.app import AksioApp
 
 GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 
@@ -44,7 +44,7 @@ def _next(aksio: Aksio, course: str | None) -> Shown:
     return Shown(card, aksio.preview(card.id) if card else [])
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Answer", id="review.reveal"),
         Binding("1", "grade(1)", "Again", id="review.again", show=False),  # on the grade bar
@@ -89,13 +89,6 @@ class ReviewScreen(Screen[None]):
             yield Static("", id="back")
         yield Static("", id="grades")
         yield Footer(compact=True)
-
-    @property
-    def aksio_app(self) -> AksioApp:
-        from aksio_tui.app import AksioApp
-
-        assert isinstance(self.app, AksioApp)
-        return self.app
 
     def screen_commands(self) -> Iterable[SystemCommand]:
         """What the command palette offers while studying."""

@@ -16,17 +16,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from aksio.errors import AksioError
+from aksio_tui.screens.base import AppScreen
 
 if TYPE_CHECKING:
     from aksio.llm.base import ProviderStatus
     from aksio.models import Course
     from aksio.service import Aksio
-    from aksio_tui.app import AksioApp
 
 PROVIDERS = ("offline", "ollama", "openai")
 LLM_FIELDS = {"set-model": "llm.model", "set-base-url": "llm.base_url"}
@@ -86,7 +86,7 @@ class KeysScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(AppScreen):
     DEFAULT_CSS = """
     SettingsScreen #set-form { padding: 0 1; }
     SettingsScreen .set-title { text-style: bold; color: $primary; margin-top: 1; }
@@ -151,13 +151,6 @@ class SettingsScreen(Screen[None]):
         self.courses: dict[str, Course] = {}
         self.course_id: str | None = None
         self.catalogue: dict[str, tuple[str, str]] = {}
-
-    @property
-    def aksio_app(self) -> AksioApp:
-        from aksio_tui.app import AksioApp
-
-        assert isinstance(self.app, AksioApp)
-        return self.app
 
     @property
     def aksio(self) -> Aksio:

@@ -34,6 +34,17 @@ async def _type_into(pilot: Any, field: Input, text: str) -> None:
     await settle(pilot)
 
 
+async def _edit_key(pilot: Any, app: AksioApp, binding_id: str) -> tuple[SettingsScreen, DataTable[Any]]:
+    """Open the key editor on ``binding_id``'s row of the settings' key table: (the screen, the table)."""
+    screen = _screen(app)
+    table = screen.query_one("#set-keys", DataTable)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(binding_id))
+    await pilot.press("enter")
+    await pilot.pause()
+    return screen, table
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -123,12 +134,7 @@ def test_a_remapped_key_is_saved_and_works_at_once(core: Aksio) -> None:
     app = AksioApp(core, start="settings")
 
     async def flow(pilot: Any) -> None:
-        screen = _screen(app)
-        table = screen.query_one("#set-keys", DataTable)
-        table.focus()
-        table.move_cursor(row=table.get_row_index("dashboard.study_all"))
-        await pilot.press("enter")
-        await pilot.pause()
+        screen, table = await _edit_key(pilot, app, "dashboard.study_all")
         assert isinstance(app.screen, KeysScreen)
         field = app.screen.query_one(Input)
         assert field.value == "s"
@@ -157,12 +163,7 @@ def test_an_empty_answer_restores_the_default_key(core: Aksio) -> None:
     app = AksioApp(core, start="settings")
 
     async def flow(pilot: Any) -> None:
-        screen = _screen(app)
-        table = screen.query_one("#set-keys", DataTable)
-        table.focus()
-        table.move_cursor(row=table.get_row_index("dashboard.study_all"))
-        await pilot.press("enter")
-        await pilot.pause()
+        _, table = await _edit_key(pilot, app, "dashboard.study_all")
         app.screen.query_one(Input).value = ""
         await pilot.press("enter")
         await settle(pilot)

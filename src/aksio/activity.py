@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from pydantic import Field
-
 from aksio.clock import iso
 from aksio.errors import InvalidInput
-from aksio.modelbase import Model
+from aksio.records import shallow
 from aksio.storage import activity as activity_rows
 
 if TYPE_CHECKING:
@@ -21,7 +20,8 @@ if TYPE_CHECKING:
     from aksio.study import DueCounts, StudyDay
 
 
-class CourseDue(Model):
+@dataclass(kw_only=True, slots=True)
+class CourseDue:
     course_id: str
     name: str
     code: str | None
@@ -31,15 +31,17 @@ class CourseDue(Model):
     new: int
 
 
-class Dashboard(Model):
+@dataclass(kw_only=True, slots=True)
+class Dashboard:
     courses: list[CourseDue]
-    today_reviews: int = Field(description="answers given this study day")
-    today_seconds: int = Field(description="time spent on them")
-    streak: int = Field(description="study days in a row with at least one answer, up to today")
-    days: list[tuple[date, int]] = Field(description="answers per study day, oldest first, today last")
+    today_reviews: int  # answers given this study day
+    today_seconds: int  # time spent on them
+    streak: int  # study days in a row with at least one answer, up to today
+    days: list[tuple[date, int]]  # answers per study day, oldest first, today last
 
 
-class StudySession(Model):
+@dataclass(kw_only=True, slots=True)
+class StudySession:
     id: str
     course_id: str | None
     started_at: str
@@ -70,9 +72,7 @@ class ActivityMixin:
             raise InvalidInput("days must be between 1 and 3660")
         today = self.study_day()
         courses = [
-            CourseDue(
-                course_id=c.id, name=c.name, code=c.code, exam_date=c.exam_date, **self.due_counts(c.id).model_dump()
-            )
+            CourseDue(course_id=c.id, name=c.name, code=c.code, exam_date=c.exam_date, **shallow(self.due_counts(c.id)))
             for c in self.courses()
             if not c.archived
         ]

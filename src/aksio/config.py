@@ -10,72 +10,87 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Literal, TypeVar
 
 from aksio.errors import ConfigError
+from aksio.records import Invalid, field_types, limits, plain, validated
 
 APP = "aksio"
+T = TypeVar("T")
 
 
-class IngestSettings(BaseModel):
-    chunk_chars: int = Field(1200, ge=200, le=20000, description="target size of a search chunk, in characters")
+def setting(default: T, doc: str, *, ge: float | None = None, le: float | None = None, gt: float | None = None) -> T:
+    """A settings field: its default, what it is, and its bounds."""
+    return field(default=default, metadata=limits(ge=ge, le=le, gt=gt, doc=doc))
 
 
-class SearchSettings(BaseModel):
-    limit: int = Field(10, ge=1, le=1000, description="hits shown by `aksio search` by default")
+@dataclass(kw_only=True, slots=True)
+class IngestSettings:
+    chunk_chars: int = setting(1200, "target size of a search chunk, in characters", ge=200, le=20000)
 
 
-class StudySettings(BaseModel):
-    day_starts_at: int = Field(4, ge=0, le=23, description="hour (local time) at which a new study day begins")
-    new_per_day: int = Field(200, ge=0, le=10000, description="new cards per day over all courses")
-    learn_ahead_minutes: int = Field(20, ge=0, le=1440, description="show learning steps this early when idle")
-    leech_threshold: int = Field(8, ge=1, le=100, description="lapses after which a card is a leech")
-    leech_suspend: bool = Field(False, description="suspend a card when it becomes a leech")
+@dataclass(kw_only=True, slots=True)
+class SearchSettings:
+    limit: int = setting(10, "hits shown by `aksio search` by default", ge=1, le=1000)
 
 
-class LLMSettings(BaseModel):
-    provider: Literal["offline", "ollama", "openai"] = Field(
-        "offline", description="offline (no model), ollama, or openai (any OpenAI-compatible server)"
+@dataclass(kw_only=True, slots=True)
+class StudySettings:
+    day_starts_at: int = setting(4, "hour (local time) at which a new study day begins", ge=0, le=23)
+    new_per_day: int = setting(200, "new cards per day over all courses", ge=0, le=10000)
+    learn_ahead_minutes: int = setting(20, "show learning steps this early when idle", ge=0, le=1440)
+    leech_threshold: int = setting(8, "lapses after which a card is a leech", ge=1, le=100)
+    leech_suspend: bool = setting(False, "suspend a card when it becomes a leech")
+
+
+@dataclass(kw_only=True, slots=True)
+class LLMSettings:
+    provider: Literal["offline", "ollama", "openai"] = setting(
+        "offline", "offline (no model), ollama, or openai (any OpenAI-compatible server)"
     )
-    model: str = Field("", description="model name, e.g. llama3.1:8b or gpt-4o-mini (offline ignores it)")
-    base_url: str = Field("", description="server URL; empty = http://127.0.0.1:11434 (ollama) or api.openai.com")
-    api_key_env: str = Field(
-        "AKSIO_LLM_API_KEY", description="name of the environment variable holding the API key (the key is not stored)"
+    model: str = setting("", "model name, e.g. llama3.1:8b or gpt-4o-mini (offline ignores it)")
+    base_url: str = setting("", "server URL; empty = http://127.0.0.1:11434 (ollama) or api.openai.com")
+    api_key_env: str = setting(
+        "AKSIO_LLM_API_KEY", "name of the environment variable holding the API key (the key is not stored)"
     )
-    api_key: str = Field("", description="the API key itself; only if you ask for it to be stored in this file")
-    timeout: float = Field(120.0, gt=0, le=3600, description="seconds to wait for one answer")
-    concurrency: int = Field(2, ge=1, le=64, description="model calls in flight at once")
-    max_retries: int = Field(3, ge=0, le=10, description="retries on timeouts, 429 and 503, with backoff")
-    num_ctx: int = Field(8192, ge=512, le=1048576, description="context window asked of Ollama (options.num_ctx)")
-    keep_alive: str = Field("10m", description="how long Ollama keeps the model loaded after a call")
+    api_key: str = setting("", "the API key itself; only if you ask for it to be stored in this file")
+    timeout: float = setting(120.0, "seconds to wait for one answer", gt=0, le=3600)
+    concurrency: int = setting(2, "model calls in flight at once", ge=1, le=64)
+    max_retries: int = setting(3, "retries on timeouts, 429 and 503, with backoff", ge=0, le=10)
+    num_ctx: int = setting(8192, "context window asked of Ollama (options.num_ctx)", ge=512, le=1048576)
+    keep_alive: str = setting("10m", "how long Ollama keeps the model loaded after a call")
 
     def resolved_api_key(self) -> str:
         """The key to send: the one stored here if the user asked for that, else the named environment variable's."""
         return self.api_key or os.environ.get(self.api_key_env, "")
 
 
-class TUISettings(BaseModel):
-    theme: str = Field("aksio-dark", description="colour theme of the terminal app (Textual's, or aksio-dark/light)")
-    keymap: dict[str, str] = Field(
+@dataclass(kw_only=True, slots=True)
+class TUISettings:
+    theme: str = setting("aksio-dark", "colour theme of the terminal app (Textual's, or aksio-dark/light)")
+    keymap: dict[str, str] = field(
         default_factory=dict,
-        description='binding id -> keys, e.g. {"review.again" = "1,j"}; `?` in the app lists the ids',
+        metadata=limits(doc='binding id -> keys, e.g. {"review.again" = "1,j"}; `?` in the app lists the ids'),
     )
 
 
-class Settings(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class Settings:
     """Every setting, with its default. Nested keys are written ``section.key`` on the command line."""
 
-    model_config = ConfigDict(extra="forbid")
+    device_name: str = setting("", "name of this device, shown in sync")
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    study: StudySettings = field(default_factory=StudySettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    tui: TUISettings = field(default_factory=TUISettings)
 
-    device_name: str = Field("", description="name of this device, shown in sync")
-    ingest: IngestSettings = Field(default_factory=IngestSettings)
-    search: SearchSettings = Field(default_factory=SearchSettings)
-    study: StudySettings = Field(default_factory=StudySettings)
-    llm: LLMSettings = Field(default_factory=LLMSettings)
-    tui: TUISettings = Field(default_factory=TUISettings)
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Settings:
+        """Settings from parsed TOML (and environment values as text); unknown top-level keys are refused."""
+        return validated(cls, data, forbid_extra=True)
 
 
 ENV_PREFIX = "AKSIO_"
@@ -86,32 +101,27 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     top-level key. A section, or a key holding a table (``tui.keymap``), takes a JSON object. Other ``AKSIO_``
     variables (``AKSIO_HOME``, an API key's) are not settings and are left alone."""
     out: dict[str, Any] = {}
+    sections = field_types(Settings)
     for name, raw in environ.items():
         if not name.upper().startswith(ENV_PREFIX):
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
-        field = Settings.model_fields.get(path[0])
-        if field is None or (len(path) > 1 and not _is_section(field.annotation)) or len(path) > 2:
+        kind = sections.get(path[0])
+        if kind is None or (len(path) > 1 and not is_dataclass(kind)) or len(path) > 2:
             continue
         if len(path) == 2:
-            assert isinstance(field.annotation, type)
-            inner = field.annotation.model_fields.get(path[1])
+            inner = field_types(kind).get(path[1])
             if inner is None:
                 continue
-            value = _json_if(raw, inner.annotation, name)
-            out.setdefault(path[0], {})[path[1]] = value
+            out.setdefault(path[0], {})[path[1]] = _json_if(raw, inner, name)
         else:
-            out[path[0]] = _json_if(raw, field.annotation, name)
+            out[path[0]] = _json_if(raw, kind, name)
     return out
 
 
-def _is_section(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _json_if(raw: str, annotation: Any, name: str) -> Any:
+def _json_if(raw: str, kind: Any, name: str) -> Any:
     """A table-valued setting's text parsed as JSON; any other value as typed (validated with the rest)."""
-    if not (_is_section(annotation) or getattr(annotation, "__origin__", None) is dict):
+    if not (is_dataclass(kind) or getattr(kind, "__origin__", None) is dict):
         return raw
     try:
         return json.loads(raw)
@@ -169,20 +179,17 @@ def load_settings(paths: Paths) -> Settings:
             data = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
+    if not data and not any(name.upper().startswith(ENV_PREFIX) for name in os.environ):
+        return Settings()  # nothing to check (the defaults are)
     try:
-        return Settings.model_validate(_merged(data, env_overrides(os.environ)))
-    except ValidationError as exc:
-        raise ConfigError(f"{paths.config_file}: {_first_error(exc)}") from None
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
+        return Settings.from_data(_merged(data, env_overrides(os.environ)))
+    except Invalid as exc:
+        raise ConfigError(f"{paths.config_file}: {exc}") from None
 
 
 def settings_as_dict(settings: Settings) -> dict[str, Any]:
-    return settings.model_dump(mode="json")
+    out: dict[str, Any] = plain(settings)
+    return out
 
 
 def set_value(paths: Paths, key: str, raw: str) -> Any:
@@ -196,7 +203,7 @@ def set_value(paths: Paths, key: str, raw: str) -> Any:
             data = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
-    known = settings_as_dict(Settings.model_construct())
+    known = settings_as_dict(Settings())
     node: Any = known
     for part in parts:
         if not isinstance(node, dict) or part not in node:
@@ -209,10 +216,10 @@ def set_value(paths: Paths, key: str, raw: str) -> Any:
         target = target.setdefault(part, {})
     target[parts[-1]] = raw
     try:
-        validated = Settings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"{key}: {_first_error(exc).split(': ', 1)[-1]}") from None
-    value: Any = settings_as_dict(validated)
+        checked = Settings.from_data(data)
+    except Invalid as exc:
+        raise ConfigError(f"{key}: {exc.msg}") from None
+    value: Any = settings_as_dict(checked)
     for part in parts:
         value = value[part]
     target[parts[-1]] = value  # store the typed value, not the string typed on the command line

@@ -6,10 +6,9 @@ import tomllib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from aksio.config import Settings
 from aksio.errors import ConfigError
+from aksio.records import Invalid
 
 if TYPE_CHECKING:
     from aksio.config import Paths
@@ -40,10 +39,9 @@ def set_keymap(paths: Paths, keymap: Mapping[str, str]) -> dict[str, str]:
         if not tui:
             del data["tui"]
     try:
-        Settings.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+        Settings.from_data(data)
+    except Invalid as exc:
+        raise ConfigError(str(exc)) from None
     paths.config_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = paths.config_file.with_suffix(".toml.tmp")
     tmp.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -16,19 +16,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
-
 from aksio.errors import InvalidInput, one_of
-from aksio.generate.items import CardDraft, CardDrafts, QuestionDraft, QuestionDrafts, SectionInput
 from aksio.generate.prompts import CHARS_PER_TOKEN, What, card_messages, part_key, question_messages, split_parts
-from aksio.llm.base import Message, Usage
-from aksio.llm.reliability import CachedResponse
-from aksio.modelbase import Model
+from aksio.llm.base import CachedResponse, Message, Usage
+from aksio.models import SectionInput
 from aksio.storage import generation as gen_rows
 
 if TYPE_CHECKING:
     from aksio.config import Settings
     from aksio.generate.checks import DuplicateIndex
+    from aksio.generate.items import CardDraft, CardDrafts, QuestionDraft, QuestionDrafts
     from aksio.llm.base import Provider, ProviderStatus
     from aksio.llm.reliability import Structured
     from aksio.models import Card, Course, Document
@@ -37,21 +34,23 @@ if TYPE_CHECKING:
 CardKind = Literal["basic", "cloze", "mixed"]
 
 
-class GeneratedItem(Model):
+@dataclass(kw_only=True, slots=True)
+class GeneratedItem:
     """A kept item: a card's note or a quiz question, as stored."""
 
-    id: str = Field(description="note id (cards) or question id")
+    id: str  # note id (cards) or question id
     kind: str
-    front: str = Field(description="question (card front, or quiz prompt)")
-    back: str = Field(description="answer")
-    choices: list[str] = Field(default_factory=list)
+    front: str  # question (card front, or quiz prompt)
+    back: str  # answer
+    choices: list[str] = field(default_factory=list)
     document_id: str
     page: int
     quote: str
     section_title: str
 
 
-class RejectedItem(Model):
+@dataclass(kw_only=True, slots=True)
+class RejectedItem:
     """A dropped item and why (see ``aksio.generate.checks.REASONS``)."""
 
     reason: str
@@ -62,27 +61,28 @@ class RejectedItem(Model):
     section_title: str
 
 
-class GenerationReport(Model):
+@dataclass(kw_only=True, slots=True)
+class GenerationReport:
     course_id: str
     course_name: str
-    what: str = Field(description="cards | questions")
-    generator: str = Field(description="offline, or provider/model")
+    what: str  # cards | questions
+    generator: str  # offline, or provider/model
     dry_run: bool
-    held: bool = Field(description="cards were stored pending, to accept or reject")
-    parts: int = Field(description="parts of sections to generate from (long sections are split)")
-    parts_done: int = Field(description="parts finished by this run")
-    parts_resumed: int = Field(description="parts skipped: a previous run with the same settings finished them")
-    parts_failed: int = Field(description="parts the model gave nothing usable for (a rerun retries them)")
+    held: bool  # cards were stored pending, to accept or reject
+    parts: int  # parts of sections to generate from (long sections are split)
+    parts_done: int  # parts finished by this run
+    parts_resumed: int  # parts skipped: a previous run with the same settings finished them
+    parts_failed: int  # parts the model gave nothing usable for (a rerun retries them)
     kept: int
-    rejected: dict[str, int] = Field(description="dropped items by reason")
-    calls: int = Field(description="model calls made (cache hits not counted)")
-    cached: int = Field(description="parts answered from the response cache")
+    rejected: dict[str, int]  # dropped items by reason
+    calls: int  # model calls made (cache hits not counted)
+    cached: int  # parts answered from the response cache
     prompt_tokens: int
     completion_tokens: int
     seconds: float
     interrupted: bool = False
-    items: list[GeneratedItem] = Field(default_factory=list)
-    rejected_items: list[RejectedItem] = Field(default_factory=list, description="what was dropped, and why")
+    items: list[GeneratedItem] = field(default_factory=list)
+    rejected_items: list[RejectedItem] = field(default_factory=list)  # what was dropped, and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +354,7 @@ class GenerateMixin:
     ) -> None:
         """Check a part's drafts and commit what passes, with the part's cache entries and usage: one transaction."""
         from aksio.generate.checks import check_card, check_question
+        from aksio.generate.items import CardDraft
 
         report.calls += outcome.calls
         report.cached += int(outcome.cached)
@@ -483,6 +484,8 @@ class _PrimedCache:
 def _prompt(
     what: What, part: SectionInput, count: int, kind: str
 ) -> tuple[list[Message], type[CardDrafts] | type[QuestionDrafts]]:
+    from aksio.generate.items import CardDrafts, QuestionDrafts
+
     if what == "cards":
         return card_messages(part, count, kind), CardDrafts
     return question_messages(part, count), QuestionDrafts
@@ -517,6 +520,8 @@ def _course_terms(sections: Sequence[SectionInput]) -> list[str]:
 
 
 def _item(item_id: str, draft: CardDraft | QuestionDraft, part: SectionInput) -> GeneratedItem:
+    from aksio.generate.items import CardDraft
+
     if isinstance(draft, CardDraft):
         front, back, choices = draft.front, draft.back, []
     else:

@@ -1,25 +1,27 @@
-"""Pydantic models shared by every layer. Their field names are the documented keys of ``--json`` output."""
+"""Records shared by every layer (dataclasses, see ``aksio.records``). Their field names are the documented keys
+of ``--json`` output."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
-from pydantic import Field
-
-from aksio.modelbase import Model
+from aksio.records import limits
 
 
-class CourseScheduling(Model):
+@dataclass(kw_only=True, slots=True)
+class CourseScheduling:
     """A course's FSRS options besides desired retention and the new-card limit."""
 
-    maximum_interval: int = Field(36500, ge=1, description="longest interval in days")
-    learning_steps: list[int] = Field(default_factory=lambda: [1, 10], description="minutes")
-    relearning_steps: list[int] = Field(default_factory=lambda: [10], description="minutes")
+    maximum_interval: int = field(default=36500, metadata=limits(ge=1, doc="longest interval in days"))
+    learning_steps: list[int] = field(default_factory=lambda: [1, 10])  # minutes
+    relearning_steps: list[int] = field(default_factory=lambda: [10])  # minutes
     fuzz: bool = True
-    parameters: list[float] | None = Field(None, description="fitted FSRS-6 weights; null = defaults")
+    parameters: list[float] | None = None  # fitted FSRS-6 weights; null = defaults
 
 
-class Course(Model):
+@dataclass(kw_only=True, slots=True)
+class Course:
     id: str
     name: str
     code: str | None = None
@@ -27,9 +29,9 @@ class Course(Model):
     exam_date: date | None = None
     desired_retention: float = 0.9
     daily_new_limit: int = 20
-    srs: CourseScheduling = Field(default_factory=CourseScheduling)
-    tags: list[str] = Field(default_factory=list)
-    metadata: dict[str, str] = Field(default_factory=dict)
+    srs: CourseScheduling = field(default_factory=CourseScheduling)
+    tags: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
     archived: bool = False
     document_count: int = 0
     page_count: int = 0
@@ -37,7 +39,8 @@ class Course(Model):
     updated_at: str
 
 
-class Document(Model):
+@dataclass(kw_only=True, slots=True)
+class Document:
     id: str
     course_id: str
     course_name: str
@@ -50,26 +53,29 @@ class Document(Model):
     page_count: int
     section_count: int = 0
     chunk_count: int = 0
-    tags: list[str] = Field(default_factory=list)
-    metadata: dict[str, str] = Field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
     created_at: str
 
 
-class Section(Model):
+@dataclass(kw_only=True, slots=True)
+class Section:
     id: str
     title: str
     level: int
     page_start: int
     page_end: int
     parent_id: str | None = None
-    children: list[Section] = Field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
 
 
+@dataclass(kw_only=True, slots=True)
 class DocumentDetail(Document):
-    sections: list[Section] = Field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
 
-class SearchHit(Model):
+@dataclass(kw_only=True, slots=True)
+class SearchHit:
     chunk_id: str
     course_id: str
     course_name: str
@@ -78,14 +84,14 @@ class SearchHit(Model):
     section_id: str | None
     section_title: str | None
     page: int
-    snippet: str = Field(description="the matching passage, plain text")
-    highlights: list[tuple[int, int]] = Field(
-        default_factory=list, description="[start, end) character offsets of the matched terms in snippet"
-    )
-    score: float = Field(description="bm25 relevance, higher is better")
+    snippet: str  # the matching passage, plain text
+    # [start, end) character offsets of the matched terms in snippet
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    score: float  # bm25 relevance, higher is better
 
 
-class ImportedFile(Model):
+@dataclass(kw_only=True, slots=True)
+class ImportedFile:
     path: str
     document_id: str
     title: str
@@ -93,39 +99,44 @@ class ImportedFile(Model):
     page_count: int
     section_count: int
     chunk_count: int
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-class SkippedFile(Model):
+@dataclass(kw_only=True, slots=True)
+class SkippedFile:
     path: str
     reason: str
     document_id: str | None = None
 
 
-class FailedFile(Model):
+@dataclass(kw_only=True, slots=True)
+class FailedFile:
     path: str
     reason: str
 
 
-class ImportReport(Model):
+@dataclass(kw_only=True, slots=True)
+class ImportReport:
     course_id: str
     course_name: str
-    imported: list[ImportedFile] = Field(default_factory=list)
-    skipped: list[SkippedFile] = Field(default_factory=list)
-    failed: list[FailedFile] = Field(default_factory=list)
+    imported: list[ImportedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    failed: list[FailedFile] = field(default_factory=list)
 
 
-class Source(Model):
+@dataclass(kw_only=True, slots=True)
+class Source:
     document_id: str | None = None
     page: int | None = None
     quote: str | None = None
 
 
-class CardState(Model):
+@dataclass(kw_only=True, slots=True)
+class CardState:
     """Where a card stands in scheduling (a cache rebuilt from the review log)."""
 
-    queue: str = Field(description="new | learning | review | suspended")
-    due: str | None = Field(None, description="ISO time the card is due; null for new cards")
+    queue: str  # new | learning | review | suspended
+    due: str | None = None  # ISO time the card is due; null for new cards
     stability: float | None = None
     difficulty: float | None = None
     reps: int = 0
@@ -133,18 +144,19 @@ class CardState(Model):
     last_review: str | None = None
 
 
-class Card(Model):
+@dataclass(kw_only=True, slots=True)
+class Card:
     id: str
     note_id: str
     course_id: str
     course_name: str
-    kind: str = Field(description="basic | reverse | cloze")
-    ord: int = Field(description="0 front->back, 1 back->front (reverse), n = cloze deletion n")
-    front: str = Field(description="the question as shown")
-    back: str = Field(description="the answer as shown")
+    kind: str  # basic | reverse | cloze
+    ord: int  # 0 front->back, 1 back->front (reverse), n = cloze deletion n
+    front: str  # the question as shown
+    back: str  # the answer as shown
     note_front: str
     note_back: str
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     flag: int = 0
     suspended: bool = False
     buried_until: str | None = None
@@ -153,3 +165,14 @@ class Card(Model):
     source: Source | None = None
     state: CardState
     created_at: str
+
+
+@dataclass(kw_only=True, slots=True)
+class SectionInput:
+    """The text of one section of a document, page by page (page numbers 1-based, as in the document)."""
+
+    document_id: str
+    document_title: str
+    section_id: str | None
+    section_title: str
+    pages: list[tuple[int, str]]

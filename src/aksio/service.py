@@ -28,6 +28,7 @@ from aksio.models import (
     SearchHit,
     SkippedFile,
 )
+from aksio.records import Invalid, plain, shallow, validated
 from aksio.storage import courses as course_rows
 from aksio.storage import documents as document_rows
 from aksio.storage import search as search_index
@@ -196,7 +197,7 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
 
     def document(self, ref: str, course: str | None = None) -> DocumentDetail:
         doc = self._find_document(ref, course)
-        return DocumentDetail(**doc.model_dump(), sections=document_rows.section_tree(self.db, doc.id))
+        return DocumentDetail(**shallow(doc), sections=document_rows.section_tree(self.db, doc.id))
 
     def delete_document(self, ref: str, course: str | None = None) -> Document:
         doc = self._find_document(ref, course)
@@ -343,25 +344,23 @@ def _differs(old: Any, new: Any) -> bool:
     if isinstance(old, date):
         old = old.isoformat()
     if isinstance(old, CourseScheduling):
-        old = old.model_dump(mode="json")
+        old = plain(old)
     return bool(old != new)
 
 
 def _scheduling(course: Course, changes: dict[str, Any]) -> dict[str, Any]:
     """Validate FSRS option changes against the model; a bad one is a one-line error."""
-    from pydantic import ValidationError
-
-    merged = {**course.srs.model_dump(mode="json"), **changes}
+    merged = {**plain(course.srs), **changes}
     try:
-        checked = CourseScheduling.model_validate(merged)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InvalidInput(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+        checked = validated(CourseScheduling, merged)
+    except Invalid as exc:
+        raise InvalidInput(str(exc)) from None
     if any(m <= 0 for m in [*checked.learning_steps, *checked.relearning_steps]):
         raise InvalidInput("learning steps must be positive minutes")
     if checked.parameters is not None and len(checked.parameters) != 21:
         raise InvalidInput("FSRS-6 needs exactly 21 parameters")
-    return checked.model_dump(mode="json")
+    out: dict[str, Any] = plain(checked)
+    return out
 
 
 def _size(path: Path) -> int:

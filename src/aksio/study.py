@@ -7,19 +7,17 @@ import io
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-
 from aksio.bulk import collector_paused
 from aksio.clock import iso
 from aksio.errors import InvalidInput, NotFound, one_of
-from aksio.modelbase import Model
 from aksio.models import Card, Course
 from aksio.notes import ords_for
+from aksio.records import plain
 from aksio.storage import activity as activity_rows
 from aksio.storage import cards as card_rows
 from aksio.storage import queue as queue_rows
@@ -60,26 +58,30 @@ class _DayQueue:
         return None
 
 
-class DueCounts(Model):
+@dataclass(kw_only=True, slots=True)
+class DueCounts:
     learning: int
     review: int
-    new: int = Field(description="new cards that may still be introduced today (after daily limits)")
+    new: int  # new cards that may still be introduced today (after daily limits)
 
 
-class DueSummary(Model):
+@dataclass(kw_only=True, slots=True)
+class DueSummary:
     course_id: str | None
     counts: DueCounts
     next_card: Card | None
 
 
-class Preview(Model):
+@dataclass(kw_only=True, slots=True)
+class Preview:
     rating: int
     name: str
     due: str
-    interval: str = Field(description="human form of the time until due, e.g. 10m, 3d, 2.1mo")
+    interval: str  # human form of the time until due, e.g. 10m, 3d, 2.1mo
 
 
-class AnswerResult(Model):
+@dataclass(kw_only=True, slots=True)
+class AnswerResult:
     review_id: str
     card: Card
     rating: int
@@ -87,23 +89,26 @@ class AnswerResult(Model):
     became_leech: bool = False
 
 
-class UndoResult(Model):
+@dataclass(kw_only=True, slots=True)
+class UndoResult:
     review_id: str
     card: Card
     rating: int
     reviewed_at: str
 
 
-class OptimizeReport(Model):
+@dataclass(kw_only=True, slots=True)
+class OptimizeReport:
     course_id: str
     n_reviews: int
-    log_loss_default: float = Field(description="log loss of the current parameters on held-out reviews")
-    log_loss_fitted: float = Field(description="log loss of the fitted parameters on the same reviews")
+    log_loss_default: float  # log loss of the current parameters on held-out reviews
+    log_loss_fitted: float  # log loss of the fitted parameters on the same reviews
     applied: bool
     parameters: list[float]
 
 
-class CardImportReport(Model):
+@dataclass(kw_only=True, slots=True)
+class CardImportReport:
     course_id: str
     notes: int
     cards: int
@@ -194,7 +199,7 @@ class StudyMixin:
         from aksio.srs.scheduler import Scheduler, SchedulerConfig
 
         cache: dict[tuple[str, str], Scheduler] = self.__dict__.setdefault("_scheduler_configs", {})
-        key = (course.id, course.model_dump_json(include={"desired_retention", "srs"}))
+        key = (course.id, repr((course.desired_retention, course.srs)))
         if key not in cache:
             cache[key] = Scheduler(
                 SchedulerConfig(
@@ -611,7 +616,7 @@ class StudyMixin:
             self._queues_changed()
             updated = self._card(card.id)  # tags and maybe suspension changed too
         else:  # the answer changed only the state: no need to read the card back
-            updated = card.model_copy(update={"state": card_rows.card_state(new_row)})
+            updated = replace(card, state=card_rows.card_state(new_row))
             self._answered(stamp_before, self.db.stamp(), new_row, siblings)
         return AnswerResult(
             review_id=review_id, card=updated, rating=grade, reviewed_at=iso(at), became_leech=became_leech
@@ -685,11 +690,11 @@ class StudyMixin:
         result = fit(log, current=target.srs.parameters)
         apply = force or result.improved
         if apply:
-            srs = target.srs.model_copy(update={"parameters": list(result.parameters)})
+            srs = replace(target.srs, parameters=list(result.parameters))
             with self.db.write() as w:
                 from aksio.storage import courses as course_rows
 
-                course_rows.update(w, target.id, {"srs": srs.model_dump(mode="json")})
+                course_rows.update(w, target.id, {"srs": plain(srs)})
             self.rebuild_states(target.id)
         return OptimizeReport(
             course_id=target.id,

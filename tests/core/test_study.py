@@ -123,16 +123,16 @@ def test_siblings_are_buried_until_the_next_day(app: Aksio, course: str, clock: 
 
 def test_undo_restores_the_exact_previous_state_several_times(app: Aksio, course: str, clock: FixedClock) -> None:
     card_id, sibling = (c.id for c in app.add_card(course, "ATP", "energy currency", kind="reverse"))
-    snapshots = [app.card(card_id).model_dump()]
+    snapshots = [app.card(card_id)]
     sibling_before = app.db.query_one("SELECT hidden_until FROM card_state WHERE card_id = ?", (sibling,))[0]
     for rating in ("good", "good", "again"):
         app.answer(card_id, rating)
-        snapshots.append(app.card(card_id).model_dump())
+        snapshots.append(app.card(card_id))
         clock.advance(timedelta(days=2))
     reviews = app.db.query_one("SELECT count(*) FROM review")[0]
     for expected in reversed(snapshots[:-1]):
         app.undo()
-        assert app.card(card_id).model_dump() == expected
+        assert app.card(card_id) == expected
     assert app.db.query_one("SELECT count(*) FROM review")[0] == reviews - 3
     assert app.db.query_one("SELECT count(*) FROM change_log WHERE tbl = 'review'")[0] == 0
     assert app.db.query_one("SELECT hidden_until FROM card_state WHERE card_id = ?", (sibling,))[0] == sibling_before

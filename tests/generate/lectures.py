@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aksio.generate.items import SectionInput
+from aksio.models import SectionInput
 
 # As a PDF gives it: lines broken mid-sentence, a word hyphenated at a line end, a running header, a page number.
 OS_PAGE_1 = """CS 162 Operating Systems                                   Lecture 7

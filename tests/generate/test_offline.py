@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aksio.generate.checks import DuplicateIndex, check_card, check_question, normalise, quote_on_page
-from aksio.generate.items import CardDraft, SectionInput
+from aksio.generate.items import CardDraft
 from aksio.generate.offline import extract_terms, offline_cards, offline_questions
+from aksio.models import SectionInput
 from tests.generate.lectures import (
     all_sections,
     biology_section,
@@ -232,7 +233,7 @@ def test_random_text_never_crashes(texts: list[str], seed: int) -> None:
 
 
 def test_a_numbered_section_title_is_not_read_as_the_start_of_its_first_sentence() -> None:
-    from aksio.generate.items import SectionInput as Section
+    from aksio.models import SectionInput as Section
 
     text = "3. Synchronization\nA race condition occurs when the result depends on the order in which threads run."
     section = Section(

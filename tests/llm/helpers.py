@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from aksio.config import LLMSettings
+from aksio.records import validated
 from tests.llm.fakeserver import FakeLLM
 
 
@@ -22,12 +23,12 @@ PROMPT: list[Any] = [{"role": "user", "content": "Make one card about the TLB"}]
 
 def ollama_settings(fake: FakeLLM, **more: Any) -> LLMSettings:
     base = {"provider": "ollama", "model": "llama3.1", "base_url": fake.url, "timeout": 2}
-    return LLMSettings.model_validate({**base, **more})
+    return validated(LLMSettings, {**base, **more})
 
 
 def openai_settings(fake: FakeLLM, **more: Any) -> LLMSettings:
     base = {"provider": "openai", "model": "gpt-4o-mini", "base_url": f"{fake.url}/v1", "timeout": 2}
-    return LLMSettings.model_validate({**base, **more})
+    return validated(LLMSettings, {**base, **more})
 
 
 def closed_port_url() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -189,7 +190,7 @@ def test_refused_key_is_an_auth_error_naming_the_env_var(fake_llm: FakeLLM, monk
 
 def test_missing_key_for_a_remote_server_names_the_env_var_without_calling_it() -> None:
     settings = LLMSettings(provider="openai", model="gpt-4o-mini", base_url="https://llm.example.com/v1")
-    settings = settings.model_copy(update={"api_key_env": KEY_ENV})
+    settings = replace(settings, api_key_env=KEY_ENV)
     llm = OpenAIProvider(settings, model="gpt-4o-mini")
     with pytest.raises(LLMAuthError, match=f"set the environment variable {KEY_ENV}"):
         llm.complete(PROMPT)

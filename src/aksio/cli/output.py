@@ -7,7 +7,6 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
     from rich.console import Console
 
 _console: Console | None = None
@@ -46,26 +45,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def print_json(data: Any) -> None:
-    """Print one JSON document to stdout (pydantic models and lists of them are dumped)."""
-    sys.stdout.write(json.dumps(_plain(data), ensure_ascii=False, indent=2) + "\n")
+    """Print one JSON document to stdout (records and lists of them are dumped)."""
+    from aksio.records import plain
 
-
-def _plain(data: Any) -> Any:
-    from pydantic import BaseModel
-
-    if isinstance(data, BaseModel):
-        return data.model_dump(mode="json")
-    if isinstance(data, list | tuple):
-        return [_plain(x) for x in data]
-    if isinstance(data, dict):
-        return {k: _plain(v) for k, v in data.items()}
-    return data
+    sys.stdout.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
 
 
 def short(row_id: str) -> str:
     """The part of a UUIDv7 a person types: its random end, accepted wherever an id is."""
     return row_id[-8:]
-
-
-def model_dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")

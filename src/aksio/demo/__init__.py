@@ -69,6 +69,7 @@ def sample_path() -> Path:
 def ensure_demo(aksio: Aksio) -> dict[str, Any]:
     """Create the demo course and import the sample document, unless they are already there."""
     from aksio.errors import NotFound
+    from aksio.records import plain
 
     try:
         course = aksio.course(DEMO_COURSE)
@@ -95,8 +96,8 @@ def ensure_demo(aksio: Aksio) -> dict[str, Any]:
         generated = aksio.generate("cards", course.id, provider="offline", per_section=4).kept
     return {
         "data_dir": str(aksio.paths.home),
-        "course": aksio.course(course.id).model_dump(mode="json"),
-        "document": document.model_dump(mode="json", exclude={"sections"}),
+        "course": plain(aksio.course(course.id)),
+        "document": {k: v for k, v in plain(document).items() if k != "sections"},
         "created": bool(report.imported),
         "cards": len(aksio.cards(course.id)),
         "generated": generated,

@@ -1,15 +1,14 @@
-"""What every generator produces (the LLM ones use these models as their JSON schema) and what it reads."""
+"""What every generator produces: pydantic models, whose JSON schema a model is asked to answer in and which check
+its answer. Imported only when something is generated (pydantic costs some 50 ms to import)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
-from aksio.modelbase import Model
+from pydantic import BaseModel, Field
 
 
-class CardDraft(Model):
+class CardDraft(BaseModel):
     """A flashcard before it is checked and stored."""
 
     kind: Literal["basic", "cloze"] = Field(description="basic: question and answer; cloze: deletions in the front")
@@ -21,11 +20,11 @@ class CardDraft(Model):
     page: int = Field(description="the page (1-based) the quote is on")
 
 
-class CardDrafts(Model):
+class CardDrafts(BaseModel):
     cards: list[CardDraft] = Field(description="the cards, one fact each")
 
 
-class QuestionDraft(Model):
+class QuestionDraft(BaseModel):
     """A quiz question before it is checked and stored."""
 
     kind: Literal["multiple_choice", "true_false", "short_answer"] = Field(description="the type of question")
@@ -40,15 +39,5 @@ class QuestionDraft(Model):
     page: int = Field(description="the page (1-based) the quote is on")
 
 
-class QuestionDrafts(Model):
+class QuestionDrafts(BaseModel):
     questions: list[QuestionDraft] = Field(description="the questions, one correct answer each")
-
-
-class SectionInput(Model):
-    """The text of one section of a document, page by page (page numbers 1-based, as in the document)."""
-
-    document_id: str
-    document_title: str
-    section_id: str | None
-    section_title: str
-    pages: list[tuple[int, str]]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aksio.generate.checks import STOPWORDS, DuplicateIndex, check_card, check_question, quote_on_page
-from aksio.generate.items import CardDraft, QuestionDraft, SectionInput
+from aksio.generate.items import CardDraft, QuestionDraft
+from aksio.models import SectionInput
 
 CardKind = Literal["basic", "cloze", "mixed"]
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from typing import Literal
 
-from aksio.generate.items import SectionInput
 from aksio.llm.base import Message
+from aksio.models import SectionInput
 
 What = Literal["cards", "questions"]
 PROMPT_VERSION = 1  # part keys change with it, so an improved prompt is not skipped as "already done"
@@ -23,12 +24,12 @@ def split_parts(section: SectionInput, max_chars: int) -> list[SectionInput]:
     for page, text in section.pages:
         for piece in _pieces(text, max_chars):
             if pages and size + len(piece) > max_chars:
-                parts.append(section.model_copy(update={"pages": pages}))
+                parts.append(replace(section, pages=pages))
                 pages, size = [], 0
             pages.append((page, piece))
             size += len(piece)
     if pages:
-        parts.append(section.model_copy(update={"pages": pages}))
+        parts.append(replace(section, pages=pages))
     return parts
 
 

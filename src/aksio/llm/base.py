@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict
-
-from pydantic import Field
-
-from aksio.modelbase import Model
 
 
 class Message(TypedDict):
@@ -42,7 +38,18 @@ class Completion:
     cached: bool = False
 
 
-class ProviderStatus(Model):
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    """A stored answer to one prompt."""
+
+    provider: str
+    model: str
+    text: str
+    usage: Usage
+
+
+@dataclass(kw_only=True, slots=True)
+class ProviderStatus:
     """What `status()` found out about a provider, for `aksio` to show."""
 
     provider: str
@@ -50,7 +57,7 @@ class ProviderStatus(Model):
     base_url: str
     reachable: bool
     model_available: bool | None = None  # None: could not tell (unreachable, or the server lists no models)
-    models: list[str] = Field(default_factory=list)
+    models: list[str] = field(default_factory=list)
     message: str  # one sentence for the user
 
 

@@ -14,7 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from aksio.llm.base import Completion, Message, Provider, TextStream, Usage
+from aksio.llm.base import CachedResponse, Completion, Message, Provider, TextStream, Usage
 from aksio.llm.errors import LLMBadResponse, LLMCancelled, LLMTransient
 
 R = TypeVar("R")
@@ -147,16 +147,6 @@ def stream_with_retries(
             backoff.failed(failure)  # waits with the broken connection already closed
 
     return TextStream(pieces)
-
-
-@dataclass(frozen=True, slots=True)
-class CachedResponse:
-    """A stored answer to one prompt."""
-
-    provider: str
-    model: str
-    text: str
-    usage: Usage
 
 
 class ResponseCache(Protocol):

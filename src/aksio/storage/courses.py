@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 from typing import Any
 
-from aksio.models import Course
+from aksio.models import Course, CourseScheduling
+from aksio.records import from_row
 from aksio.storage.db import Database, Writer
 
 _SELECT = """
@@ -32,7 +34,9 @@ def _course(row: sqlite3.Row) -> Course:
     data["metadata"] = json.loads(data["metadata"])
     data["srs"] = json.loads(data["srs"])
     data["archived"] = bool(data["archived"])
-    return Course.model_validate(data)
+    data["exam_date"] = date.fromisoformat(data["exam_date"]) if data["exam_date"] else None
+    data["srs"] = CourseScheduling(**data["srs"])
+    return from_row(Course, data)
 
 
 def list_courses(db: Database) -> list[Course]:

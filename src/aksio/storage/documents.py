@@ -9,6 +9,7 @@ from typing import Any
 from aksio.ids import new_id
 from aksio.ingest.parsed import ParsedDocument
 from aksio.models import Document, Section
+from aksio.records import from_row
 from aksio.storage.db import Database, Writer
 from aksio.storage.search import index_text, scope_token
 
@@ -39,7 +40,7 @@ def _document(row: sqlite3.Row) -> Document:
     data: dict[str, Any] = dict(row)
     data["tags"] = json.loads(data["tags"])
     data["metadata"] = json.loads(data["metadata"])
-    return Document.model_validate(data)
+    return from_row(Document, data)
 
 
 def list_documents(db: Database, course_id: str | None = None) -> list[Document]:
@@ -79,7 +80,7 @@ def section_tree(db: Database, doc_id: str) -> list[Section]:
         "WHERE document_id = ? AND deleted = 0 ORDER BY ord",
         (doc_id,),
     )
-    nodes = {r["id"]: Section.model_validate(dict(r)) for r in rows}
+    nodes = {r["id"]: Section(**dict(r)) for r in rows}
     roots: list[Section] = []
     for node in nodes.values():
         parent = nodes.get(node.parent_id) if node.parent_id else None

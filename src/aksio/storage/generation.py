@@ -7,9 +7,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from aksio.generate.items import SectionInput
-from aksio.llm.base import Usage
-from aksio.llm.reliability import CachedResponse
+from aksio.llm.base import CachedResponse, Usage
+from aksio.models import SectionInput
 from aksio.storage.cards import QUEUE_NEW, QUEUE_PENDING, item_filters
 from aksio.storage.db import Database, Writer
 from aksio.storage.documents import IN_SECTION_TREE, add_to_page

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 from itertools import islice
+from typing import TypedDict
 
 from aksio.models import SearchHit
 from aksio.storage.db import Database
@@ -267,7 +268,12 @@ def _best_cluster(hits: list[tuple[int, int, str]], span: int) -> int:
     return best
 
 
-def snippet(text: str, words: list[str]) -> dict[str, object]:
+class Snippet(TypedDict):
+    snippet: str
+    highlights: list[tuple[int, int]]
+
+
+def snippet(text: str, words: list[str]) -> Snippet:
     """The passage of ``text`` (a window of tokens) holding the most query words, with their character spans.
 
     Done here rather than with FTS5's snippet(), which re-tokenizes every row with the porter stemmer and

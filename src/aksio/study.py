@@ -381,19 +381,23 @@ class StudyMixin:
 
         return MemoryState.from_dict(row.fsrs)
 
-    def bury(self, ref: str) -> Card:
-        """Hide a card until the next study day."""
-        self.bury_cards([ref])
+    def bury(self, ref: str, bury: bool = True) -> Card:
+        """Hide a card until the next study day (``bury=False``: back in today's study now)."""
+        self.bury_cards([ref], bury)
         return self.card(ref)
 
-    def bury_cards(self, refs: Sequence[str]) -> list[str]:
-        """Hide these cards until the next study day, in one transaction. Returns their ids."""
+    def bury_cards(self, refs: Sequence[str], bury: bool = True) -> list[str]:
+        """Hide these cards until the next study day, or with ``bury=False`` put them back in today's study
+        (buried by hand or by a sibling's answer), in one transaction. Returns their ids."""
         ids = [card.id for card in self._cards_of(refs)]
         until = self.study_day().end
         with self.db.write() as w:
             for card_id in ids:
-                card_rows.update_card(w, card_id, {"buried_until": iso(until)})
-            queue_rows.hide_until(w, ids, _ts(until))
+                card_rows.update_card(w, card_id, {"buried_until": iso(until) if bury else None})
+            if bury:
+                queue_rows.hide_until(w, ids, _ts(until))
+            else:
+                queue_rows.show_now(w, ids)
         return ids
 
     def flag(self, ref: str, flag: int) -> Card:

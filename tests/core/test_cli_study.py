@@ -105,6 +105,13 @@ def test_suspend_and_leech_listing(cli: Cli) -> None:
     _, out, _ = cli("due", "--json")
     assert json.loads(out)["next_card"] is None
     assert cli("card", "unsuspend", card)[0] == 0
+    code, out, _ = cli("card", "bury", card)
+    assert code == 0 and "buried" in out
+    assert "buried" in cli("card", "list")[1]
+    code, out, _ = cli("card", "unbury", card)
+    assert code == 0 and "buried" not in out.split(None, 1)[1]
+    _, out, _ = cli("due", "--json")
+    assert json.loads(out)["next_card"]["id"] == card  # back in today's study
     _, out, _ = cli("card", "leeches", "--json")
     assert [c["id"] for c in json.loads(out)["cards"]] == [card]
     code, out, _ = cli("doctor", "--rebuild", "--json")

@@ -265,6 +265,34 @@ def test_suspend_bury_flag_and_delete(app: Aksio, course: str, clock: FixedClock
     assert app.next_card(course).id == b
 
 
+def test_buried_cards_are_listed_as_buried_until_the_day_ends_or_they_are_unburied(
+    app: Aksio, course: str, clock: FixedClock
+) -> None:
+    from aksio.browse import browse_rows
+
+    a, b = _basic(app, course, 2)
+    forward, backward = (c.id for c in app.add_card(course, "ATP", "energy currency", kind="reverse"))
+
+    def states() -> dict[str, str]:
+        return {r.id: r.state for r in browse_rows(app)}
+
+    app.bury(a)
+    app.answer(forward, "good")  # its sibling is buried by the answer, not by hand
+    assert states() == {a: "buried", b: "new", forward: "learning", backward: "buried"}
+    assert [r.id for r in browse_rows(app, buried=True)] == [a, backward]
+    assert {r.id for r in browse_rows(app, buried=False)} == {b, forward}
+
+    assert app.bury_cards([a, backward], False) == [a, backward]
+    assert app.card(a).buried_until is None
+    assert states()[a] == states()[backward] == "new"
+    assert app.next_card(course).id in {a, b, backward}  # back in today's study
+
+    app.bury(b)
+    assert states()[b] == "buried"
+    clock.set(datetime(2026, 1, 6, 4, 0, tzinfo=UTC))  # a new study day: nothing kept from yesterday's listing
+    assert states()[b] == "new" and not browse_rows(app, buried=True)
+
+
 def test_actions_on_many_cards_are_one_transaction_and_all_or_nothing(
     app: Aksio, course: str, clock: FixedClock
 ) -> None:

@@ -105,6 +105,30 @@ def test_suspending_a_selection_of_cards(core: Aksio) -> None:
     assert len(core.cards(suspended=True)) == 4
 
 
+def test_b_buries_and_unburies_and_shift_b_lists_the_buried(core: Aksio) -> None:
+    app = AksioApp(core, start="cards")
+
+    async def flow(pilot: Any) -> None:
+        cards = card_list(app)
+        first, second = cards.rows[0].id, cards.rows[1].id
+        await pilot.press("space", "space", "b")  # each space selects a card and moves on
+        await settle(pilot)
+        assert [r.id for r in cards.rows if r.state == "buried"] == [first, second]
+        await pilot.press("B")  # buried only
+        await settle(pilot)
+        assert [r.id for r in cards.rows] == [first, second]
+        assert "buried" in str(app.screen.query_one("#browse-status").render())
+        await pilot.press("a", "b")  # all buried: the same key puts them back in today's study
+        await settle(pilot)
+        assert not any(r.state == "buried" for r in cards.rows)
+        await pilot.press("B", "r")  # not buried, refreshed: every card
+        await settle(pilot)
+        assert len(cards.rows) == 9
+
+    run(app, flow)
+    assert {r.state for r in browse_rows(core)} != {"buried"} and not browse_rows(core, buried=True)
+
+
 def test_sorting_by_due_puts_studied_cards_first_in_due_order(core: Aksio) -> None:
     app = AksioApp(core, start="cards")
 

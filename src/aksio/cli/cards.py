@@ -10,6 +10,7 @@ import typer
 
 from aksio.cli.app import CourseOpt, JsonOpt, TagOpt, _open, app
 from aksio.cli.output import console, print_json, short
+from aksio.clock import iso
 
 if TYPE_CHECKING:
     from aksio.models import Card
@@ -24,11 +25,14 @@ AtOpt = Annotated[
 ]
 
 
-def _card_line(card: Card) -> str:
+def _card_line(card: Card, now: str) -> str:
+    """One line for a card; ``now``: the ISO time it is buried until later than to list it as buried."""
     from rich.markup import escape
 
     state = card.state.queue
-    due = f" due {card.state.due[:10]}" if card.state.due and state != "suspended" else ""
+    if card.buried_until and card.buried_until > now:
+        state = "buried"
+    due = f" due {card.state.due[:10]}" if card.state.due and state not in ("suspended", "buried") else ""
     head = f"{short(card.id)}  {card.kind:<7} {state:<9}{due}  "
     room = max(console().width - len(head) - 1, 20)  # one line per card, however wide the terminal
     front = " ".join(card.front.split())
@@ -48,11 +52,12 @@ def card_add(
     """Add a flashcard (reverse makes two cards, cloze one per deletion)."""
     with _open() as aksio:
         cards = aksio.add_card(course, front, back, kind=kind, tags=tag or [])
+        now = iso(aksio.now())
     if json:
         print_json({"cards": cards})
         return
     for card in cards:
-        console().print("added " + _card_line(card))
+        console().print("added " + _card_line(card, now))
 
 
 @card_app.command("list")
@@ -77,6 +82,7 @@ def card_list(
     """List cards."""
     with _open() as aksio:
         cards = aksio.cards(course, due=due, tag=tag, origin=origin, suspended=suspended, pending=pending, limit=limit)
+        now = iso(aksio.now())
     if json:
         print_json({"cards": cards})
         return
@@ -84,7 +90,7 @@ def card_list(
         console().print("No cards match.")
         return
     for card in cards:
-        console().print(_card_line(card))
+        console().print(_card_line(card, now))
     console().print(f"[dim]{len(cards)} card(s)[/]")
 
 
@@ -131,10 +137,11 @@ def card_edit(
     """Edit a card's text or tags (its sibling cards share the note)."""
     with _open() as aksio:
         found = aksio.edit_card(card, front=front, back=back, add_tags=tag or [], remove_tags=untag or [])
+        now = iso(aksio.now())
     if json:
         print_json(found)
         return
-    console().print("updated " + _card_line(found))
+    console().print("updated " + _card_line(found, now))
 
 
 @card_app.command("rm")
@@ -155,11 +162,12 @@ def _toggle(card: str, json: bool, action: str) -> None:
         elif action == "unsuspend":
             found = aksio.suspend(card, False)
         else:
-            found = aksio.bury(card)
+            found = aksio.bury(card, action == "bury")
+        now = iso(aksio.now())
     if json:
         print_json(found)
         return
-    console().print(f"{action} " + _card_line(found))
+    console().print(f"{action} " + _card_line(found, now))
 
 
 @card_app.command("suspend")
@@ -180,6 +188,12 @@ def card_bury(card: CardArg, json: JsonOpt = False) -> None:
     _toggle(card, json, "bury")
 
 
+@card_app.command("unbury")
+def card_unbury(card: CardArg, json: JsonOpt = False) -> None:
+    """Put a buried card back into today's study."""
+    _toggle(card, json, "unbury")
+
+
 @card_app.command("flag")
 def card_flag(
     card: CardArg,
@@ -189,10 +203,11 @@ def card_flag(
     """Flag a card (0 clears the flag)."""
     with _open() as aksio:
         found = aksio.flag(card, flag)
+        now = iso(aksio.now())
     if json:
         print_json(found)
         return
-    console().print(f"flag {flag} " + _card_line(found))
+    console().print(f"flag {flag} " + _card_line(found, now))
 
 
 @card_app.command("import")
@@ -240,13 +255,14 @@ def due(course: CourseOpt = None, json: JsonOpt = False) -> None:
     """What is due now: learning, review and new counts, and the next card."""
     with _open() as aksio:
         summary = aksio.due(course)
+        now = iso(aksio.now())
     if json:
         print_json(summary)
         return
     c = summary.counts
     console().print(f"learning {c.learning}  review {c.review}  new {c.new}")
     if summary.next_card:
-        console().print("next: " + _card_line(summary.next_card))
+        console().print("next: " + _card_line(summary.next_card, now))
     else:
         console().print("Nothing due. Well done.")
 

@@ -15,10 +15,15 @@ from aksio.bulk import collector_paused
 from aksio.storage.cards import QUEUE_NAMES, origin_condition
 from aksio.storage.db import Database
 
+# Not a card_state queue: the browser's code for a card the study queue hides until its bury ends.
+QUEUE_BURIED = -3
+_STATES = {**QUEUE_NAMES, QUEUE_BURIED: "buried"}
+
 
 class BrowseRow(NamedTuple):
     """One card as the browser lists it. ``queue`` is the card_state queue, -1 (suspended) for any suspended
-    card; ``front`` is the note text the card asks about (the back for the reverse card of a reverse note);
+    card, -3 (buried) for a card buried until later than the listing's moment; ``front`` is the note text the
+    card asks about (the back for the reverse card of a reverse note);
     ``due`` is unix seconds, None for a card never studied."""
 
     id: str
@@ -33,8 +38,8 @@ class BrowseRow(NamedTuple):
 
     @property
     def state(self) -> str:
-        """new, learning, review, suspended or pending."""
-        return QUEUE_NAMES.get(self.queue, "new")
+        """new, learning, review, suspended, buried or pending."""
+        return _STATES.get(self.queue, "new")
 
 
 _ID, _NOTE_ID = BrowseRow._fields.index("id"), BrowseRow._fields.index("note_id")
@@ -124,9 +129,13 @@ class BrowseRows(list[BrowseRow]):
 
 SORTS = ("added", "due", "course", "front")
 
-_COLUMNS = """
+# Buried, as the study queue has it: hidden until a moment after the one given (a bury by hand or a sibling's
+# answer); held and suspended cards are out of study anyway and listed as such.
+_BURIED = "(k.suspended = 0 AND s.queue >= 0 AND s.hidden_until > ?)"
+# its one parameter, the moment, comes first in a query's parameters
+_COLUMNS = f"""
 SELECT k.id, c.name, n.kind, k.ord,
-       CASE WHEN k.suspended THEN -1 ELSE s.queue END,
+       CASE WHEN k.suspended THEN -1 WHEN {_BURIED} THEN {QUEUE_BURIED} ELSE s.queue END,
        CASE WHEN s.last_review IS NULL THEN NULL ELSE s.due END,
        k.flag,
        CASE WHEN n.kind = 'reverse' AND k.ord = 1 THEN n.back ELSE n.front END,
@@ -165,18 +174,22 @@ def _like(text: str) -> str:
 def rows(
     db: Database,
     *,
+    now: int,
     course_id: str | None = None,
     text: str = "",
     tags: Sequence[str] = (),
     due_before: int | None = None,
     suspended: bool | None = None,
+    buried: bool | None = None,
     origin: str | None = None,
     pending: bool | None = None,
     sort: str = "added",
     descending: bool = False,
 ) -> BrowseRows:
-    """Live cards matching every filter given (``tags``: all of them), sorted by ``sort``."""
+    """Live cards matching every filter given (``tags``: all of them), sorted by ``sort``; buried is told as of
+    ``now`` (unix seconds)."""
     note_where, params = _note_conditions(text, tags)
+    params.insert(0, now)
     where = ["k.deleted = 0", *note_where]
     if course_id:
         where.append("k.course_id = ?")
@@ -187,6 +200,9 @@ def rows(
     if suspended is not None:
         where.append("k.suspended = ?")
         params.append(int(suspended))
+    if buried is not None:
+        where.append(f"{_BURIED} = ?")
+        params += [now, int(buried)]
     if origin:
         where.append(origin_condition("n.origin"))
         params += [origin, origin, origin]
@@ -225,13 +241,14 @@ def _note_conditions(text: str, tags: Sequence[str]) -> tuple[list[str], list[An
     return where, params
 
 
-def rows_of_notes(db: Database, note_ids: Sequence[str]) -> BrowseRows:
-    """The live cards of these notes (what an action on some cards changed: siblings share their note)."""
+def rows_of_notes(db: Database, note_ids: Sequence[str], now: int) -> BrowseRows:
+    """The live cards of these notes (what an action on some cards changed: siblings share their note), buried
+    as of ``now``."""
     found: list[Any] = []
     for start in range(0, len(note_ids), 500):  # under SQLite's limit on parameters
         part = list(note_ids[start : start + 500])
         marks = ",".join("?" * len(part))
-        found += _select(db, _COLUMNS + _CARDS_FIRST + f" WHERE k.note_id IN ({marks}) AND k.deleted = 0", part)
+        found += _select(db, _COLUMNS + _CARDS_FIRST + f" WHERE k.note_id IN ({marks}) AND k.deleted = 0", [now, *part])
     return BrowseRows(found)
 
 

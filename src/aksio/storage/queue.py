@@ -80,6 +80,10 @@ def hide_until(w: Writer, card_ids: Sequence[str], until: int) -> None:
     )
 
 
+def show_now(w: Writer, card_ids: Sequence[str]) -> None:
+    w.executemany("UPDATE card_state SET hidden_until = 0 WHERE card_id = ?", [(c,) for c in card_ids])
+
+
 def _scope(course_id: str | None) -> tuple[str, list[Any]]:
     return (" AND course_id = ?", [course_id]) if course_id else ("", [])
 

@@ -42,6 +42,7 @@ class Filter:
     text: str = ""
     due: bool = False
     suspended: bool | None = None
+    buried: bool | None = None
     leech: bool = False
     pending: bool | None = None
     origin: str | None = None
@@ -54,6 +55,8 @@ class Filter:
             parts.append("due")
         if self.suspended is not None:
             parts.append("suspended" if self.suspended else "not suspended")
+        if self.buried is not None:
+            parts.append("buried" if self.buried else "not buried")
         if self.pending is not None:
             parts.append("held" if self.pending else "not held")
         if self.leech:
@@ -69,6 +72,7 @@ class Filter:
             text=self.text,
             due=self.due,
             suspended=self.suspended,
+            buried=self.buried,
             origin=self.origin,
             leech=self.leech,
             pending=self.pending,
@@ -92,7 +96,7 @@ class CardBrowserScreen(AppScreen):
         Binding("a", "select_all", "Select all", id="browser.select_all", show=False),
         Binding("e", "edit", "Edit", id="browser.edit"),
         Binding("s", "suspend", "Suspend", id="browser.suspend"),
-        Binding("b", "bury", "Bury", id="browser.bury", show=False),
+        Binding("b", "bury", "Bury/unbury", id="browser.bury", show=False),
         Binding("f", "flag", "Flag", id="browser.flag", show=False),
         Binding("delete,x", "delete", "Delete", id="browser.delete", show=False),
         Binding("A", "accept", "Accept held", id="browser.accept", show=False),
@@ -101,6 +105,7 @@ class CardBrowserScreen(AppScreen):
         Binding("O", "direction", "Reverse sort", id="browser.direction", show=False),
         Binding("d", "filter_toggle('due')", "Due only", id="browser.due", show=False),
         Binding("S", "filter_toggle('suspended')", "Suspended: only/none/any", id="browser.suspended", show=False),
+        Binding("B", "filter_toggle('buried')", "Buried: only/none/any", id="browser.buried", show=False),
         Binding("l", "filter_toggle('leech')", "Leeches only", id="browser.leech", show=False),
         Binding("p", "filter_toggle('pending')", "Held: only/none/any", id="browser.pending", show=False),
         Binding("g", "filter_toggle('origin')", "Origin: generated/manual/import/any", id="browser.origin", show=False),
@@ -162,14 +167,15 @@ class CardBrowserScreen(AppScreen):
         yield SystemCommand(
             "Suspend or unsuspend", "The selected cards, or the one under the cursor", self.action_suspend
         )
-        yield SystemCommand("Bury", "Until tomorrow", self.action_bury)
+        yield SystemCommand("Bury or unbury", "Until tomorrow, or back in today's study", self.action_bury)
         yield SystemCommand("Flag or unflag", "The selected cards, or the one under the cursor", self.action_flag)
         yield SystemCommand("Delete", "Their notes and all their cards (asks first)", self.action_delete)
         yield SystemCommand("Accept held cards", "Release generated cards into study", self.action_accept)
         yield SystemCommand("Reject held cards", "Delete generated cards held for review", self.action_reject)
         yield SystemCommand("Select all", "Every card the filter shows", self.action_select_all)
         yield SystemCommand("Sort by the next key", " → ".join(SORTS), self.action_sort)
-        for name, what in (("due", "Due only"), ("leech", "Leeches only"), ("suspended", "Suspended cards")):
+        toggles = ("due", "Due only"), ("leech", "Leeches only"), ("suspended", "Suspended cards"), ("buried", "Buried")
+        for name, what in toggles:
             yield SystemCommand(f"Filter: {what}", "Toggle", lambda name=name: self.action_filter_toggle(name))
         yield SystemCommand(
             "Filter: held cards", "Generated, waiting to be accepted", lambda: self.action_filter_toggle("pending")
@@ -255,6 +261,8 @@ class CardBrowserScreen(AppScreen):
             self._filter(leech=not f.leech)
         elif name == "suspended":
             self._filter(suspended=_cycle((None, True, False), f.suspended))
+        elif name == "buried":
+            self._filter(buried=_cycle((None, True, False), f.buried))
         elif name == "pending":
             self._filter(pending=_cycle((None, True, False), f.pending))
         elif name == "origin":
@@ -327,7 +335,10 @@ class CardBrowserScreen(AppScreen):
         if not (rows := self._targets()):
             return
         ids = [r.id for r in rows]
-        self.act(rows, lambda a: a.bury_cards(ids), f"buried {_count(ids)} until tomorrow")
+        if all(r.state == "buried" for r in rows):
+            self.act(rows, lambda a: a.bury_cards(ids, False), f"unburied {_count(ids)}: back in today's study")
+        else:
+            self.act(rows, lambda a: a.bury_cards(ids), f"buried {_count(ids)} until tomorrow")
 
     def action_flag(self) -> None:
         if not (rows := self._targets()):

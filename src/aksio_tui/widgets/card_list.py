@@ -29,6 +29,7 @@ STATE_STYLES = {
     "learning": Style(color="yellow"),
     "review": Style(color="green"),
     "suspended": Style(dim=True),
+    "buried": Style(dim=True, italic=True),
     "pending": Style(color="magenta"),
 }
 DIM = Style(dim=True)

@@ -211,6 +211,21 @@ def test_the_command_line_finds_the_app_through_its_entry_points() -> None:
         frontend("nope")
 
 
+def test_entry_points_read_from_our_metadata_file_are_the_ones_importlib_metadata_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib.metadata import entry_points
+
+    from aksio.cli import frontends
+
+    declared = {e.name: e.value for e in entry_points(group=frontends.GROUP)}
+    assert set(declared) >= {"tui", "web"}
+    assert {name: frontends._declared(name) for name in declared} == declared
+    assert frontends._declared("nope") is None
+    monkeypatch.setattr(frontends, "_declared", lambda name: None)  # no metadata file found: the slow way
+    assert frontends.frontend("tui").__name__ == "run"
+
+
 LAUNCH = """
 import sys
 

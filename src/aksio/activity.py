@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from aksio.clock import iso
 from aksio.errors import InvalidInput
-from aksio.records import shallow
+from aksio.records import Record, shallow
 from aksio.storage import activity as activity_rows
 
 if TYPE_CHECKING:
@@ -20,8 +19,7 @@ if TYPE_CHECKING:
     from aksio.study import DueCounts, StudyDay
 
 
-@dataclass(kw_only=True, slots=True)
-class CourseDue:
+class CourseDue(Record, kw_only=True):
     course_id: str
     name: str
     code: str | None
@@ -31,8 +29,7 @@ class CourseDue:
     new: int
 
 
-@dataclass(kw_only=True, slots=True)
-class Dashboard:
+class Dashboard(Record, kw_only=True):
     courses: list[CourseDue]
     today_reviews: int  # answers given this study day
     today_seconds: int  # time spent on them
@@ -40,8 +37,7 @@ class Dashboard:
     days: list[tuple[date, int]]  # answers per study day, oldest first, today last
 
 
-@dataclass(kw_only=True, slots=True)
-class StudySession:
+class StudySession(Record, kw_only=True):
     id: str
     course_id: str | None
     started_at: str

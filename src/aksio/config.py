@@ -10,77 +10,74 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, field
 
 from aksio.errors import ConfigError
-from aksio.records import Invalid, field_types, limits, plain, validated
+from aksio.records import Invalid, Record, bounds, field_types, is_record, plain, validated
 
 APP = "aksio"
-T = TypeVar("T")
 
 
-def setting(default: T, doc: str, *, ge: float | None = None, le: float | None = None, gt: float | None = None) -> T:
-    """A settings field: its default, what it is, and its bounds."""
-    return field(default=default, metadata=limits(ge=ge, le=le, gt=gt, doc=doc))
+def setting(doc: str, *, ge: float | None = None, le: float | None = None, gt: float | None = None) -> Meta:
+    """What a settings field is, and its bounds: ``name: Annotated[int, setting("...", ge=1)] = 10``."""
+    return bounds(ge=ge, le=le, gt=gt, doc=doc)
 
 
-@dataclass(kw_only=True, slots=True)
-class IngestSettings:
-    chunk_chars: int = setting(1200, "target size of a search chunk, in characters", ge=200, le=20000)
+class IngestSettings(Record, kw_only=True):
+    chunk_chars: Annotated[int, setting("target size of a search chunk, in characters", ge=200, le=20000)] = 1200
 
 
-@dataclass(kw_only=True, slots=True)
-class SearchSettings:
-    limit: int = setting(10, "hits shown by `aksio search` by default", ge=1, le=1000)
+class SearchSettings(Record, kw_only=True):
+    limit: Annotated[int, setting("hits shown by a search by default", ge=1, le=1000)] = 10
 
 
-@dataclass(kw_only=True, slots=True)
-class StudySettings:
-    day_starts_at: int = setting(4, "hour (local time) at which a new study day begins", ge=0, le=23)
-    new_per_day: int = setting(200, "new cards per day over all courses", ge=0, le=10000)
-    learn_ahead_minutes: int = setting(20, "show learning steps this early when idle", ge=0, le=1440)
-    leech_threshold: int = setting(8, "lapses after which a card is a leech", ge=1, le=100)
-    leech_suspend: bool = setting(False, "suspend a card when it becomes a leech")
+class StudySettings(Record, kw_only=True):
+    day_starts_at: Annotated[int, setting("hour (local time) at which a new study day begins", ge=0, le=23)] = 4
+    new_per_day: Annotated[int, setting("new cards per day over all courses", ge=0, le=10000)] = 200
+    learn_ahead_minutes: Annotated[int, setting("show learning steps this early when idle", ge=0, le=1440)] = 20
+    leech_threshold: Annotated[int, setting("lapses after which a card is a leech", ge=1, le=100)] = 8
+    # suspend a card when it becomes a leech
+    leech_suspend: bool = False
 
 
-@dataclass(kw_only=True, slots=True)
-class LLMSettings:
-    provider: Literal["offline", "ollama", "openai"] = setting(
-        "offline", "offline (no model), ollama, or openai (any OpenAI-compatible server)"
-    )
-    model: str = setting("", "model name, e.g. llama3.1:8b or gpt-4o-mini (offline ignores it)")
-    base_url: str = setting("", "server URL; empty = http://127.0.0.1:11434 (ollama) or api.openai.com")
-    api_key_env: str = setting(
-        "AKSIO_LLM_API_KEY", "name of the environment variable holding the API key (the key is not stored)"
-    )
-    api_key: str = setting("", "the API key itself; only if you ask for it to be stored in this file")
-    timeout: float = setting(120.0, "seconds to wait for one answer", gt=0, le=3600)
-    concurrency: int = setting(2, "model calls in flight at once", ge=1, le=64)
-    max_retries: int = setting(3, "retries on timeouts, 429 and 503, with backoff", ge=0, le=10)
-    num_ctx: int = setting(8192, "context window asked of Ollama (options.num_ctx)", ge=512, le=1048576)
-    keep_alive: str = setting("10m", "how long Ollama keeps the model loaded after a call")
+class LLMSettings(Record, kw_only=True):
+    # offline (no model), ollama, or openai (any OpenAI-compatible server)
+    provider: Literal["offline", "ollama", "openai"] = "offline"
+    # model name, e.g. llama3.1:8b or gpt-4o-mini (offline ignores it)
+    model: str = ""
+    # server URL; empty = http://127.0.0.1:11434 (ollama) or api.openai.com
+    base_url: str = ""
+    # name of the environment variable holding the API key (the key is not stored)
+    api_key_env: str = "AKSIO_LLM_API_KEY"
+    # the API key itself; only if you ask for it to be stored in this file
+    api_key: str = ""
+    timeout: Annotated[float, setting("seconds to wait for one answer", gt=0, le=3600)] = 120.0
+    concurrency: Annotated[int, setting("model calls in flight at once", ge=1, le=64)] = 2
+    max_retries: Annotated[int, setting("retries on timeouts, 429 and 503, with backoff", ge=0, le=10)] = 3
+    num_ctx: Annotated[int, setting("context window asked of Ollama (options.num_ctx)", ge=512, le=1048576)] = 8192
+    # how long Ollama keeps the model loaded after a call
+    keep_alive: str = "10m"
 
     def resolved_api_key(self) -> str:
         """The key to send: the one stored here if the user asked for that, else the named environment variable's."""
         return self.api_key or os.environ.get(self.api_key_env, "")
 
 
-@dataclass(kw_only=True, slots=True)
-class TUISettings:
-    theme: str = setting("aksio-dark", "colour theme of the terminal app (Textual's, or aksio-dark/light)")
-    keymap: dict[str, str] = field(
-        default_factory=dict,
-        metadata=limits(doc='binding id -> keys, e.g. {"review.again" = "1,j"}; `?` in the app lists the ids'),
-    )
+class TUISettings(Record, kw_only=True):
+    # colour theme of the terminal app (Textual's, or aksio-dark/light)
+    theme: str = "aksio-dark"
+    # binding id -> keys, e.g. {"review.again" = "1,j"}; `?` in the app lists the ids
+    keymap: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(kw_only=True, slots=True)
-class Settings:
+class Settings(Record, kw_only=True):
     """Every setting, with its default. Nested keys are written ``section.key`` on the command line."""
 
-    device_name: str = setting("", "name of this device, shown in sync")
+    # name of this device, shown in sync
+    device_name: str = ""
     ingest: IngestSettings = field(default_factory=IngestSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     study: StudySettings = field(default_factory=StudySettings)
@@ -107,7 +104,7 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
         kind = sections.get(path[0])
-        if kind is None or (len(path) > 1 and not is_dataclass(kind)) or len(path) > 2:
+        if kind is None or (len(path) > 1 and not is_record(kind)) or len(path) > 2:
             continue
         if len(path) == 2:
             inner = field_types(kind).get(path[1])
@@ -121,7 +118,7 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def _json_if(raw: str, kind: Any, name: str) -> Any:
     """A table-valued setting's text parsed as JSON; any other value as typed (validated with the rest)."""
-    if not (is_dataclass(kind) or getattr(kind, "__origin__", None) is dict):
+    if not (is_record(kind) or getattr(kind, "__origin__", None) is dict):
         return raw
     try:
         return json.loads(raw)

@@ -13,13 +13,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from msgspec import field
 
 from aksio.errors import InvalidInput, one_of
 from aksio.generate.prompts import CHARS_PER_TOKEN, What, card_messages, part_key, question_messages, split_parts
 from aksio.llm.base import CachedResponse, Message, Usage
 from aksio.models import SectionInput
+from aksio.records import FrozenRecord, Record
 from aksio.storage import generation as gen_rows
 
 if TYPE_CHECKING:
@@ -34,8 +36,7 @@ if TYPE_CHECKING:
 CardKind = Literal["basic", "cloze", "mixed"]
 
 
-@dataclass(kw_only=True, slots=True)
-class GeneratedItem:
+class GeneratedItem(Record, kw_only=True):
     """A kept item: a card's note or a quiz question, as stored."""
 
     id: str  # note id (cards) or question id
@@ -49,8 +50,7 @@ class GeneratedItem:
     section_title: str
 
 
-@dataclass(kw_only=True, slots=True)
-class RejectedItem:
+class RejectedItem(Record, kw_only=True):
     """A dropped item and why (see ``aksio.generate.checks.REASONS``)."""
 
     reason: str
@@ -61,8 +61,7 @@ class RejectedItem:
     section_title: str
 
 
-@dataclass(kw_only=True, slots=True)
-class GenerationReport:
+class GenerationReport(Record, kw_only=True):
     course_id: str
     course_name: str
     what: str  # cards | questions
@@ -85,8 +84,7 @@ class GenerationReport:
     rejected_items: list[RejectedItem] = field(default_factory=list)  # what was dropped, and why
 
 
-@dataclass(frozen=True, slots=True)
-class GenerationProgress:
+class GenerationProgress(FrozenRecord, frozen=True):
     """Sent after every part: how far the batch is."""
 
     parts_done: int
@@ -95,8 +93,7 @@ class GenerationProgress:
     rejected: int
 
 
-@dataclass(slots=True)
-class _Outcome:
+class _Outcome(Record):
     """What one part gave: drafts, or an error; and what it cost."""
 
     drafts: list[Any] = field(default_factory=list)

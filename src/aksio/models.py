@@ -3,25 +3,25 @@ of ``--json`` output."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
+from typing import Annotated
 
-from aksio.records import limits
+from msgspec import field
+
+from aksio.records import Record, bounds
 
 
-@dataclass(kw_only=True, slots=True)
-class CourseScheduling:
+class CourseScheduling(Record, kw_only=True):
     """A course's FSRS options besides desired retention and the new-card limit."""
 
-    maximum_interval: int = field(default=36500, metadata=limits(ge=1, doc="longest interval in days"))
+    maximum_interval: Annotated[int, bounds(ge=1, doc="longest interval in days")] = 36500
     learning_steps: list[int] = field(default_factory=lambda: [1, 10])  # minutes
     relearning_steps: list[int] = field(default_factory=lambda: [10])  # minutes
     fuzz: bool = True
     parameters: list[float] | None = None  # fitted FSRS-6 weights; null = defaults
 
 
-@dataclass(kw_only=True, slots=True)
-class Course:
+class Course(Record, kw_only=True):
     id: str
     name: str
     code: str | None = None
@@ -39,8 +39,7 @@ class Course:
     updated_at: str
 
 
-@dataclass(kw_only=True, slots=True)
-class Document:
+class Document(Record, kw_only=True):
     id: str
     course_id: str
     course_name: str
@@ -58,8 +57,7 @@ class Document:
     created_at: str
 
 
-@dataclass(kw_only=True, slots=True)
-class Section:
+class Section(Record, kw_only=True):
     id: str
     title: str
     level: int
@@ -69,13 +67,11 @@ class Section:
     children: list[Section] = field(default_factory=list)
 
 
-@dataclass(kw_only=True, slots=True)
-class DocumentDetail(Document):
+class DocumentDetail(Document, kw_only=True):
     sections: list[Section] = field(default_factory=list)
 
 
-@dataclass(kw_only=True, slots=True)
-class SearchHit:
+class SearchHit(Record, kw_only=True):
     chunk_id: str
     course_id: str
     course_name: str
@@ -90,8 +86,7 @@ class SearchHit:
     score: float  # bm25 relevance, higher is better
 
 
-@dataclass(kw_only=True, slots=True)
-class ImportedFile:
+class ImportedFile(Record, kw_only=True):
     path: str
     document_id: str
     title: str
@@ -102,21 +97,18 @@ class ImportedFile:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(kw_only=True, slots=True)
-class SkippedFile:
+class SkippedFile(Record, kw_only=True):
     path: str
     reason: str
     document_id: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
-class FailedFile:
+class FailedFile(Record, kw_only=True):
     path: str
     reason: str
 
 
-@dataclass(kw_only=True, slots=True)
-class ImportReport:
+class ImportReport(Record, kw_only=True):
     course_id: str
     course_name: str
     imported: list[ImportedFile] = field(default_factory=list)
@@ -124,15 +116,13 @@ class ImportReport:
     failed: list[FailedFile] = field(default_factory=list)
 
 
-@dataclass(kw_only=True, slots=True)
-class Source:
+class Source(Record, kw_only=True):
     document_id: str | None = None
     page: int | None = None
     quote: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
-class CardState:
+class CardState(Record, kw_only=True):
     """Where a card stands in scheduling (a cache rebuilt from the review log)."""
 
     queue: str  # new | learning | review | suspended
@@ -144,8 +134,7 @@ class CardState:
     last_review: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
-class Card:
+class Card(Record, kw_only=True):
     id: str
     note_id: str
     course_id: str
@@ -167,8 +156,7 @@ class Card:
     created_at: str
 
 
-@dataclass(kw_only=True, slots=True)
-class SectionInput:
+class SectionInput(Record, kw_only=True):
     """The text of one section of a document, page by page (page numbers 1-based, as in the document)."""
 
     document_id: str

@@ -1,22 +1,30 @@
-"""The core's records are plain dataclasses; data from outside is checked against them by ``validated``.
+"""The core's records are msgspec Structs; data from outside is checked against them by ``validated``.
 
 Why not pydantic: importing it and building the models cost some 50 ms at every start of `aksio` (a sixth of
-the app's cold start), and almost every record is made from our own database rows, already typed. Data from
-outside is checked where it comes in: the config file and the environment (``aksio.config``), a course's
-scheduling options (``aksio.service``), with ``validated`` below; a model's JSON answer is still checked by
-pydantic against the drafts' JSON schema (``aksio.generate.items``), imported only when a model is asked.
+the app's cold start), and almost every record is made from our own database rows, already typed. Why not
+dataclasses: each one compiles its ``__init__``, ``__repr__`` and ``__eq__`` with ``exec`` when its class is
+made, ~0.4 ms a class, 20 ms for the ~50 the app loads at start; a Struct class is made in ~0.01 ms (its
+methods are in C), and makes and compares its instances faster too. Data from outside is checked where it
+comes in: the config file and the environment (``aksio.config``), a course's scheduling options
+(``aksio.service``), with ``validated`` below; a model's JSON answer is still checked by pydantic against the
+drafts' JSON schema (``aksio.generate.items``), imported only when a model is asked.
 
-Field constraints are written in a field's metadata: ``field(default=..., metadata=limits(ge=1, le=100))``.
-Messages read like pydantic's (``Input should be greater than or equal to 1``), which the CLI already printed.
+A record is ``class Name(Record, kw_only=True)`` (msgspec does not pass ``kw_only`` on to subclasses), one never
+changed once made ``class Name(FrozenRecord, frozen=True)`` (the repeated ``frozen`` is for type checkers), its
+mutable defaults ``msgspec.field(default_factory=list)``. A field's bounds are written in its type:
+``Annotated[int, bounds(ge=1, doc="...")]``. Messages read like pydantic's (``Input should be greater than or
+equal to 1``), which the CLI already printed.
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from dataclasses import MISSING, fields, is_dataclass
 from datetime import date
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+import msgspec
+from msgspec import Meta, Struct
 
 T = TypeVar("T")
 
@@ -34,17 +42,30 @@ class Invalid(ValueError):
         return ".".join(map(str, self.loc))
 
 
-def limits(
-    *, ge: float | None = None, le: float | None = None, gt: float | None = None, doc: str = ""
-) -> dict[str, Any]:
-    """A field's metadata: bounds checked by ``validated`` and a line saying what the field is."""
-    return {"ge": ge, "le": le, "gt": gt, "doc": doc}
+class Record(Struct):
+    """Base of the core's records (see the module's docstring)."""
+
+
+class FrozenRecord(Struct, frozen=True):
+    """Base of the records never changed once made: they compare and hash by value."""
+
+
+def is_record(kind: Any) -> bool:
+    """Whether ``kind`` is a record class."""
+    return isinstance(kind, type) and issubclass(kind, Struct)
+
+
+def bounds(*, ge: float | None = None, le: float | None = None, gt: float | None = None, doc: str = "") -> Meta:
+    """A field's bounds, checked by ``validated``, and a line saying what the field is: ``Annotated[int, ...]``."""
+    given = {"ge": ge, "le": le, "gt": gt, "description": doc or None}
+    meta: Meta = Meta(**{k: v for k, v in given.items() if v is not None})  # type: ignore[call-overload]
+    return meta
 
 
 def plain(value: Any) -> Any:
     """``value`` as JSON-ready data: records as dicts (fields in order), dates as ISO text, tuples as lists."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Struct):
+        return {name: plain(getattr(value, name)) for name in value.__struct_fields__}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, dict):
@@ -57,7 +78,7 @@ def plain(value: Any) -> Any:
 
 def shallow(record: Any) -> dict[str, Any]:
     """A record's fields as keyword arguments (values as they are), e.g. to build a record that extends it."""
-    return {f.name: getattr(record, f.name) for f in fields(record)}
+    return msgspec.structs.asdict(record)
 
 
 _NAMES: dict[type, frozenset[str]] = {}
@@ -68,7 +89,7 @@ def from_row(cls: type[T], data: dict[str, Any]) -> T:
     out (a row has a ``deleted`` flag, sync columns...)."""
     names = _NAMES.get(cls)
     if names is None:
-        names = _NAMES[cls] = frozenset(f.name for f in fields(cls))  # type: ignore[arg-type]
+        names = _NAMES[cls] = frozenset(cls.__struct_fields__)  # type: ignore[attr-defined]
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -81,7 +102,7 @@ def validated(cls: type[T], data: Any, *, forbid_extra: bool = False, loc: tuple
     if not isinstance(data, dict):
         raise Invalid(loc, f"Input should be a valid dictionary or instance of {cls.__name__}")
     hints = field_types(cls)
-    known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    known = {f.name: f for f in msgspec.structs.fields(cls)}  # type: ignore[arg-type]
     if forbid_extra:
         for key in data:
             if key not in known:
@@ -89,11 +110,11 @@ def validated(cls: type[T], data: Any, *, forbid_extra: bool = False, loc: tuple
     values: dict[str, Any] = {}
     for name, f in known.items():
         if name not in data:
-            if f.default is MISSING and f.default_factory is MISSING:
+            if f.required:
                 raise Invalid((*loc, name), "Field required")
             continue
         value = _convert(hints[name], data[name], (*loc, name))
-        _check_limits(value, f.metadata, (*loc, name))
+        _check_limits(value, _bounds_of(cls).get(name), (*loc, name))
         values[name] = value
     return cls(**values)
 
@@ -106,6 +127,23 @@ def field_types(cls: type) -> dict[str, Any]:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
     return _HINTS[cls]
+
+
+_BOUNDS: dict[type, dict[str, Meta]] = {}
+
+
+def _bounds_of(cls: type) -> dict[str, Meta]:
+    """A record class's fields' bounds (``Annotated[..., Meta]``), by field name."""
+    if cls not in _BOUNDS:
+        extras = typing.get_type_hints(cls, include_extras=True)
+        _BOUNDS[cls] = {
+            name: meta
+            for name, kind in extras.items()
+            if get_origin(kind) is typing.Annotated
+            for meta in kind.__metadata__
+            if isinstance(meta, Meta)
+        }
+    return _BOUNDS[cls]
 
 
 _TRUE = {"true", "1", "yes", "on", "t", "y"}
@@ -153,7 +191,7 @@ def _convert(kind: Any, value: Any, loc: tuple[str | int, ...]) -> Any:
         if isinstance(value, str):
             return value
         raise Invalid(loc, "Input should be a valid string")
-    if isinstance(kind, type) and is_dataclass(kind):
+    if is_record(kind):
         return validated(kind, value, loc=loc)
     raise TypeError(f"no conversion to {kind!r}")  # a record's own type the validator does not know: our bug
 
@@ -181,10 +219,10 @@ def _int(value: Any, loc: tuple[str | int, ...]) -> int:
     raise Invalid(loc, "Input should be a valid integer")
 
 
-def _check_limits(value: Any, meta: Any, loc: tuple[str | int, ...]) -> None:
-    if not isinstance(value, int | float) or isinstance(value, bool):
+def _check_limits(value: Any, meta: Meta | None, loc: tuple[str | int, ...]) -> None:
+    if meta is None or not isinstance(value, int | float) or isinstance(value, bool):
         return
-    ge, le, gt = meta.get("ge"), meta.get("le"), meta.get("gt")
+    ge, le, gt = meta.ge, meta.le, meta.gt
     if ge is not None and value < ge:
         raise Invalid(loc, f"Input should be greater than or equal to {ge}")
     if gt is not None and value <= gt:

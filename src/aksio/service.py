@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -28,7 +27,7 @@ from aksio.models import (
     SearchHit,
     SkippedFile,
 )
-from aksio.records import Invalid, plain, shallow, validated
+from aksio.records import FrozenRecord, Invalid, plain, shallow, validated
 from aksio.storage import courses as course_rows
 from aksio.storage import documents as document_rows
 from aksio.storage import search as search_index
@@ -38,8 +37,7 @@ from aksio.study import StudyMixin
 _UNSET: Any = object()
 
 
-@dataclass(frozen=True, slots=True)
-class ImportProgress:
+class ImportProgress(FrozenRecord, frozen=True):
     """Sent to an import's progress callback before each file and once at the end (``path`` None)."""
 
     index: int

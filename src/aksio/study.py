@@ -7,17 +7,19 @@ import io
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import field
+from msgspec.structs import replace
 
 from aksio.bulk import collector_paused
 from aksio.clock import iso
 from aksio.errors import InvalidInput, NotFound, one_of
 from aksio.models import Card, Course
 from aksio.notes import ords_for
-from aksio.records import plain
+from aksio.records import FrozenRecord, Record, plain
 from aksio.storage import activity as activity_rows
 from aksio.storage import cards as card_rows
 from aksio.storage import queue as queue_rows
@@ -35,8 +37,7 @@ _UNDO_DEPTH = 50
 _PREFETCH = 4  # cards built ahead from the top of the day's review queue (more: a slower p99)
 
 
-@dataclass(slots=True)
-class _DayQueue:
+class _DayQueue(Record):
     """One scope's due reviews for the study day, most forgotten on top, and the next cards already built.
 
     Valid while the database stamp is unchanged; ``answer`` moves the stamp and keeps the queue right itself
@@ -58,30 +59,26 @@ class _DayQueue:
         return None
 
 
-@dataclass(kw_only=True, slots=True)
-class DueCounts:
+class DueCounts(Record, kw_only=True):
     learning: int
     review: int
     new: int  # new cards that may still be introduced today (after daily limits)
 
 
-@dataclass(kw_only=True, slots=True)
-class DueSummary:
+class DueSummary(Record, kw_only=True):
     course_id: str | None
     counts: DueCounts
     next_card: Card | None
 
 
-@dataclass(kw_only=True, slots=True)
-class Preview:
+class Preview(Record, kw_only=True):
     rating: int
     name: str
     due: str
     interval: str  # human form of the time until due, e.g. 10m, 3d, 2.1mo
 
 
-@dataclass(kw_only=True, slots=True)
-class AnswerResult:
+class AnswerResult(Record, kw_only=True):
     review_id: str
     card: Card
     rating: int
@@ -89,16 +86,14 @@ class AnswerResult:
     became_leech: bool = False
 
 
-@dataclass(kw_only=True, slots=True)
-class UndoResult:
+class UndoResult(Record, kw_only=True):
     review_id: str
     card: Card
     rating: int
     reviewed_at: str
 
 
-@dataclass(kw_only=True, slots=True)
-class OptimizeReport:
+class OptimizeReport(Record, kw_only=True):
     course_id: str
     n_reviews: int
     log_loss_default: float  # log loss of the current parameters on held-out reviews
@@ -107,15 +102,13 @@ class OptimizeReport:
     parameters: list[float]
 
 
-@dataclass(kw_only=True, slots=True)
-class CardImportReport:
+class CardImportReport(Record, kw_only=True):
     course_id: str
     notes: int
     cards: int
 
 
-@dataclass(frozen=True, slots=True)
-class StudyDay:
+class StudyDay(FrozenRecord, frozen=True):
     start: datetime
     end: datetime
 
@@ -787,7 +780,7 @@ def _rebuilt_state(
 
 
 def _row_dict(row: StateRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in StateRow.__slots__}
+    return {name: getattr(row, name) for name in StateRow.__struct_fields__}
 
 
 def _split_tags(values: Sequence[str]) -> list[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 
 from aksio.config import LLMSettings
 from aksio.llm.errors import LLMAuthError, LLMError, LLMModelNotFound, LLMTransient, LLMUnavailable

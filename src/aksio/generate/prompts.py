@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from typing import Literal
+
+from msgspec.structs import replace
 
 from aksio.llm.base import Message
 from aksio.models import SectionInput

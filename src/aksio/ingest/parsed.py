@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from msgspec import field
+
+from aksio.records import Record
 
 # Called as pages are read: (pages done, page count).
 PageCallback = Callable[[int, int], None]
 
 
-@dataclass(slots=True)
-class Block:
+class Block(Record):
     """A run of text on one page, in reading order. ``heading`` is its level (1 = top) if it is a heading."""
 
     page: int
@@ -19,8 +21,7 @@ class Block:
     heading: int | None = None
 
 
-@dataclass(slots=True)
-class SectionStart:
+class SectionStart(Record):
     """A section begins at ``(page, y)``; from a PDF outline or from a heading block."""
 
     level: int
@@ -29,8 +30,7 @@ class SectionStart:
     y: float = 0.0
 
 
-@dataclass(slots=True)
-class ParsedSection:
+class ParsedSection(Record):
     title: str
     level: int
     page_start: int
@@ -38,15 +38,13 @@ class ParsedSection:
     parent: int | None  # index into ParsedDocument.sections
 
 
-@dataclass(slots=True)
-class ParsedChunk:
+class ParsedChunk(Record):
     page: int
     section: int | None  # index into ParsedDocument.sections
     text: str
 
 
-@dataclass(slots=True)
-class ParsedDocument:
+class ParsedDocument(Record):
     title: str
     kind: str  # pdf | epub | markdown | text | html
     mime: str

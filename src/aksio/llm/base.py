@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict
+
+from msgspec import field
+
+from aksio.records import FrozenRecord, Record
 
 
 class Message(TypedDict):
@@ -14,8 +17,7 @@ class Message(TypedDict):
     content: str
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(FrozenRecord, frozen=True):
     """Tokens one or more calls cost."""
 
     prompt_tokens: int = 0
@@ -29,8 +31,7 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
 
-@dataclass(frozen=True, slots=True)
-class Completion:
+class Completion(FrozenRecord, frozen=True):
     """A whole answer: its text, what it cost, and whether it came from the response cache."""
 
     text: str
@@ -38,8 +39,7 @@ class Completion:
     cached: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CachedResponse:
+class CachedResponse(FrozenRecord, frozen=True):
     """A stored answer to one prompt."""
 
     provider: str
@@ -48,8 +48,7 @@ class CachedResponse:
     usage: Usage
 
 
-@dataclass(kw_only=True, slots=True)
-class ProviderStatus:
+class ProviderStatus(Record, kw_only=True):
     """What `status()` found out about a provider, for `aksio` to show."""
 
     provider: str

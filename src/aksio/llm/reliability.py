@@ -9,13 +9,13 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from aksio.llm.base import CachedResponse, Completion, Message, Provider, TextStream, Usage
 from aksio.llm.errors import LLMBadResponse, LLMCancelled, LLMTransient
+from aksio.records import Record
 
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
@@ -187,8 +187,7 @@ def cache_key(provider_name: str, model: str, messages: list[Message], schema: d
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@dataclass(slots=True)
-class Structured(Generic[M]):
+class Structured(Record, Generic[M]):
     """A validated answer, or None with the reason; ``usage`` sums every call made for it (zero when cached)."""
 
     value: M | None

@@ -7,15 +7,13 @@ last-writer-wins merging in sync needs, even when device clocks are skewed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aksio.clock import Clock
+from aksio.records import FrozenRecord
 
 _MAX_COUNTER = 0xFFFF
 
 
-@dataclass(frozen=True, order=True)
-class Stamp:
+class Stamp(FrozenRecord, frozen=True, order=True):
     wall_ms: int
     counter: int
     device: str

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 from aksio.errors import DatabaseError
+from aksio.records import FrozenRecord
 from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW
 from aksio.storage.db import Database, Writer
 
 
-@dataclass(frozen=True, slots=True)
-class StateRow:
+class StateRow(FrozenRecord, frozen=True):
     """A card's row in ``card_state``."""
 
     card_id: str

@@ -336,3 +336,20 @@ def test_the_palette_offers_our_help_and_not_textuals_keys_panel(core: Aksio) ->
         assert "Theme" in titles and "New course" in titles
 
     run(app, flow)
+
+
+def test_the_app_starts_on_the_configured_theme_and_can_switch_from_it(core: Aksio) -> None:
+    core.settings.tui.theme = "aksio-light"
+    app = AksioApp(core)
+
+    async def flow(pilot: Any) -> None:
+        theme = app.current_theme
+        assert app.theme == "aksio-light" and not theme.dark
+        assert {"-theme-aksio-light", "-light-mode"} <= app.classes and "-dark-mode" not in app.classes
+        assert app.screen.styles.background.hex.lower() == theme.background.lower()  # painted in its colours
+        app.theme = "aksio-dark"
+        await pilot.pause()
+        assert "-theme-aksio-light" not in app.classes and "-dark-mode" in app.classes
+        assert app.screen.styles.background.hex.lower() == app.current_theme.background.lower()
+
+    run(app, flow)

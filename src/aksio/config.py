@@ -204,7 +204,7 @@ def set_value(paths: Paths, key: str, raw: str) -> Any:
     node: Any = known
     for part in parts:
         if not isinstance(node, dict) or part not in node:
-            raise ConfigError(f"unknown setting {key!r}; see `aksio config show` for the keys")
+            raise ConfigError(f"unknown setting {key!r}", cli_hint="see `aksio config show` for the keys")
         node = node[part]
     if isinstance(node, dict):
         raise ConfigError(f"{key!r} is a group of settings; set one of its keys, e.g. {key}.{next(iter(node))}")

@@ -8,9 +8,14 @@ T = TypeVar("T")
 
 
 class AksioError(Exception):
-    """Base of all user-facing errors: the CLI prints ``str(error)`` in one line and exits non-zero."""
+    """Base of all user-facing errors. ``str(error)`` suits every front end; ``cli_hint`` is the command-line advice
+    (`aksio course list` shows your courses) that only the CLI adds, as there is no `aksio ...` to type in the app."""
 
     exit_code = 1
+
+    def __init__(self, *args: object, cli_hint: str | None = None) -> None:
+        super().__init__(*args)
+        self.cli_hint = cli_hint
 
 
 class NotFound(AksioError):
@@ -42,10 +47,20 @@ class ImportFailed(AksioError):
         self.reason = reason
 
 
-def one_of(found: list[T], ref: str, what: str, described: list[str], hint: str, listing: str = "") -> T:
-    """The single row a user's reference names, else a one-line NotFound or Ambiguous error."""
+def one_of(
+    found: list[T],
+    ref: str,
+    what: str,
+    described: list[str],
+    hint: str,
+    listing: str = "",
+    *,
+    cli_hint: str | None = None,
+) -> T:
+    """The single row a user's reference names, else a one-line NotFound or Ambiguous error (``cli_hint``: the
+    Ambiguous error's command-line advice)."""
     if not found:
-        raise NotFound(f"no {what} {ref!r}; `aksio {listing or what + ' list'}` shows your {what}s")
+        raise NotFound(f"no {what} {ref!r}", cli_hint=f"`aksio {listing or what + ' list'}` shows your {what}s")
     if len(found) > 1:
-        raise Ambiguous(f"{ref!r} matches {len(found)} {what}s: {', '.join(described[:5])}; {hint}")
+        raise Ambiguous(f"{ref!r} matches {len(found)} {what}s: {', '.join(described[:5])}; {hint}", cli_hint=cli_hint)
     return found[0]

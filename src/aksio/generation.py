@@ -202,7 +202,7 @@ class GenerateMixin:
         sections = gen_rows.section_inputs(self.db, target.id, document_id, section_id)
         if not sections:
             scope = "this document" if document else "this section" if section else f"course {target.name!r}"
-            raise InvalidInput(f"{scope} has no text to generate from; add documents with `aksio import`")
+            raise InvalidInput(f"{scope} has no text to generate from", cli_hint="add documents with `aksio import`")
         max_chars = max(self.settings.llm.num_ctx * CHARS_PER_TOKEN // 2, 2000)
         parts = [p for s in sections for p in split_parts(s, max_chars)]
         options: dict[str, object] = {"per_section": per_section, "kind": kind if what == "cards" else "", "seed": seed}

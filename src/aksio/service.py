@@ -207,7 +207,9 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         course_id = self.course_id(course) if course else None
         found = document_rows.find(self.db, ref.strip(), course_id)
         described = [f"{d.title} in {d.course_name} ({d.id[-8:]})" for d in found]
-        return one_of(found, ref, "document", described, "use the id or --course", listing="doc list")
+        return one_of(
+            found, ref, "document", described, "use the id", "doc list", cli_hint="or narrow it down with --course"
+        )
 
     def import_paths(
         self,

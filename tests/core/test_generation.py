@@ -109,10 +109,10 @@ def test_generate_commands_print_a_report_and_json(cli: Cli) -> None:
 def test_bad_generation_input_is_one_line(cli: Cli) -> None:
     assert cli("course", "add", "Empty")[0] == 0
     for args, expected in [
-        (("generate", "cards", "-c", "Empty"), "has no text to generate from"),
+        (("generate", "cards", "-c", "Empty"), "has no text to generate from; add documents with `aksio import`"),
         (("generate", "cards", "-c", "Nope"), "no course 'Nope'"),
         (("generate", "cards", "-c", "Empty", "-p", "gpt"), "unknown LLM provider 'gpt'"),
-        (("generate", "cards", "-c", "Empty", "-p", "ollama"), "--model"),
+        (("generate", "cards", "-c", "Empty", "-p", "ollama"), "ollama; pass --model or run `aksio config set"),
         (("generate", "cards", "-c", "Empty", "-n", "0"), "--per-section"),
         (("generate", "cards", "-c", "Empty", "--kind", "essay"), "unknown card kind"),
         (("card", "accept"), "name the cards"),

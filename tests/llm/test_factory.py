@@ -44,9 +44,10 @@ def test_unknown_provider_lists_the_known_ones() -> None:
         make_provider(LLMSettings(), provider="claude")
 
 
-def test_missing_model_says_how_to_choose_one() -> None:
-    with pytest.raises(InvalidInput, match=r"pass --model or run `aksio config set llm.model NAME`"):
+def test_missing_model_says_how_to_choose_one_on_the_command_line() -> None:
+    with pytest.raises(InvalidInput, match=r"^no model chosen for ollama$") as caught:
         make_provider(LLMSettings(provider="ollama"))
+    assert caught.value.cli_hint == "pass --model or run `aksio config set llm.model NAME`"
 
 
 def test_the_llm_package_does_not_import_the_sdks() -> None:

@@ -159,7 +159,8 @@ def test_a_core_error_is_a_notification_not_a_crash(core: Aksio) -> None:
     async def flow(pilot: object) -> None:
         await settle(pilot)
         assert app.is_running
-        assert any("no course" in n.message for n in app._notifications)
+        # the core's message as it is: no `aksio course list` to type in the app
+        assert [n.message for n in app._notifications] == ["no course 'no-such-course-id'"]
 
     run(app, flow)
 

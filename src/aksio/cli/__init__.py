@@ -7,7 +7,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the typer app, turning user errors into one line and an exit code."""
-    from aksio.cli.output import fail
+    from aksio.cli.output import error_line, fail
 
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         from aksio.errors import AksioError
 
         if isinstance(exc, AksioError):
-            fail(str(exc), code=exc.exit_code)
+            fail(error_line(exc), code=exc.exit_code)
         if isinstance(exc, sqlite3.DatabaseError):  # damage found past the checks made when opening
             fail(f"the database is corrupt ({exc}); run `aksio doctor` and restore it from a backup", code=1)
         raise

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from aksio.errors import AksioError
+
 _console: Console | None = None
 _err: Console | None = None
 
@@ -42,6 +44,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.stderr.write(f"error: {text}\n")
     sys.stderr.flush()
     raise SystemExit(code)
+
+
+def error_line(exc: AksioError) -> str:
+    """An error as the command line says it: the core's message and, if it has one, the command that helps."""
+    return f"{exc}; {exc.cli_hint}" if exc.cli_hint else str(exc)
 
 
 def print_json(data: Any) -> None:

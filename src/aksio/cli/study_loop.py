@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from aksio.cli.output import console
+from aksio.cli.output import console, error_line
 
 if TYPE_CHECKING:
     from aksio.models import Card
@@ -110,5 +110,5 @@ def _side_action(aksio: Aksio, card: Card, key: str, history: list[int]) -> bool
         else:
             return False
     except AksioError as exc:
-        out.print(f"[red]{exc}[/]")
+        out.print(f"[red]{error_line(exc)}[/]")
     return True

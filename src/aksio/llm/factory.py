@@ -45,7 +45,9 @@ def make_provider(settings: LLMSettings, *, provider: str | None = None, model: 
         return OfflineProvider()
     chosen = (model if model is not None else settings.model).strip()
     if not chosen:
-        raise InvalidInput(f"no model chosen for {name}; pass --model or run `aksio config set llm.model NAME`")
+        raise InvalidInput(
+            f"no model chosen for {name}", cli_hint="pass --model or run `aksio config set llm.model NAME`"
+        )
     # imported here: the SDKs take a few hundred ms to import, which `aksio --help` must not pay
     if name == "ollama":
         from aksio.llm.ollama_provider import OllamaProvider

@@ -66,7 +66,7 @@ def write_state(w: Writer, row: StateRow) -> None:
         w.execute(_UPDATE_STATE, (*values, row.last_review, row.stability, row.difficulty, fsrs, row.card_id)).rowcount
         != 1
     ):
-        raise DatabaseError(f"card {row.card_id} has no cached state; run `aksio doctor --rebuild`")
+        raise DatabaseError(f"card {row.card_id} has no cached state", cli_hint="run `aksio doctor --rebuild`")
 
 
 def set_queue(w: Writer, card_ids: Sequence[str], queue: int) -> None:

@@ -12,8 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aksio.errors import InvalidInput, NotFound
+from aksio.generate.checks import quote_on_page
 from aksio.models import Section
+from aksio.preview import section_text
 from aksio.service import Aksio
+from aksio.storage.generation import page_texts
 from tests import docmaker
 from tests.docmaker import Docs
 
@@ -196,10 +199,24 @@ def test_markdown_form_feed_starts_a_new_page(aksio: Aksio, os_course: str, docs
     assert doc.page_count == 3
     assert [(t, a, b) for _, _, t, a, b in _outline(doc.sections)] == [("Kernels", 1, 1), ("Drivers", 2, 3)]
     assert [(p, s, t) for p, s, t in _chunks(aksio, doc.id)] == [
-        (1, "Kernels", "Kernels\nMonolithic kernels."),
-        (2, "Drivers", "Drivers\nDrivers probe devices."),
+        (1, "Kernels", "Kernels\n\nMonolithic kernels."),
+        (2, "Drivers", "Drivers\n\nDrivers probe devices."),
         (3, "Drivers", "Hotplug adds them later."),
     ]
+
+
+def test_a_markdown_page_keeps_a_blank_line_between_its_blocks(aksio: Aksio, os_course: str, docs: Docs) -> None:
+    # a heading right above its paragraph, and small chunks: blocks meet inside a chunk and across two
+    aksio.settings.ingest.chunk_chars = 200
+    paragraphs = [f"Paragraph {n} says that the round robin scheduler\ngives job {n} a time slice." for n in range(6)]
+    text = "# Scheduling\n" + "\n\n".join(paragraphs) + "\n\n- FCFS\n- SJF\n"
+    doc_id = _import(aksio, docs.text("sched.md", text))
+    assert len(_chunks(aksio, doc_id)) > 1
+    expected = "Scheduling\n\n" + "\n\n".join(paragraphs) + "\n\n- FCFS\n- SJF"
+    assert section_text(aksio, doc_id, None) == [(1, expected)]  # what the course screen shows
+    assert page_texts(aksio.db, [doc_id]) == {(doc_id, 1): expected}  # what generated cards are checked against
+    assert quote_on_page("the round robin scheduler gives job 3 a time slice", expected)
+    assert [h.page for h in aksio.search("job 3 slice")][:1] == [1]
 
 
 def test_plain_text_pages_follow_form_feeds(aksio: Aksio, os_course: str, docs: Docs) -> None:

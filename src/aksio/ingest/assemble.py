@@ -8,12 +8,13 @@ from aksio.ingest.parsed import Block, ParsedChunk, ParsedSection, SectionStart
 
 
 def assemble(
-    starts: Sequence[SectionStart], blocks: Sequence[Block], chunk_chars: int
+    starts: Sequence[SectionStart], blocks: Sequence[Block], chunk_chars: int, separator: str = "\n"
 ) -> tuple[list[ParsedSection], list[ParsedChunk]]:
     """Nest ``starts`` by level and cut ``blocks`` into chunks that never cross a page or a section.
 
     ``starts`` and ``blocks`` are in reading order. A block belongs to the last section that starts
-    at or before its position; text before the first section belongs to no section.
+    at or before its position; text before the first section belongs to no section. A chunk's blocks
+    are joined by ``separator`` (see ``block_separator``).
     """
     sections: list[ParsedSection] = []
     stack: list[int] = []  # indexes of open ancestors
@@ -42,7 +43,7 @@ def assemble(
     def flush() -> None:
         nonlocal buf, buf_len
         if buf:
-            chunks.append(ParsedChunk(page=buf_page, section=current, text="\n".join(buf)))
+            chunks.append(ParsedChunk(page=buf_page, section=current, text=separator.join(buf)))
         buf = []
         buf_len = 0
 
@@ -64,7 +65,7 @@ def assemble(
             if buf_len and buf_len + len(piece) > chunk_chars:
                 flush()
             buf.append(piece)
-            buf_len += len(piece) + 1
+            buf_len += len(piece) + len(separator)
         if current is not None:
             _extend(sections, current, block.page)
     flush()

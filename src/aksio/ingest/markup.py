@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aksio.errors import ImportFailed
 from aksio.ingest.assemble import assemble
-from aksio.ingest.parsed import Block, ParsedDocument, SectionStart
+from aksio.ingest.parsed import Block, ParsedDocument, SectionStart, block_separator
 
 PAGE_CHARS = 3000
 
@@ -181,6 +181,6 @@ def _build(path: Path, items: list[tuple[str, int | None]], kind: str, mime: str
         top = min(s.level for s in starts)
         for s in starts:
             s.level -= top - 1
-    sections, chunks = assemble(starts, blocks, chunk_chars)
+    sections, chunks = assemble(starts, blocks, chunk_chars, block_separator(kind))
     title = next((s.title for s in starts if s.level == 1), path.stem) if kind != "text" else path.stem
     return ParsedDocument(title=title, kind=kind, mime=mime, page_count=page_count, sections=sections, chunks=chunks)

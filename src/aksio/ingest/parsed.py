@@ -12,6 +12,13 @@ from aksio.records import Record
 PageCallback = Callable[[int, int], None]
 
 
+def block_separator(kind: str) -> str:
+    """What stands between two blocks of a page of a ``kind`` of document, in its chunks and between them."""
+    # a Markdown page is stored as its source, and its blocks are a blank line apart there: without it, drawn as
+    # Markdown, a paragraph runs into the heading or list before it
+    return "\n\n" if kind == "markdown" else "\n"
+
+
 class Block(Record):
     """A run of text on one page, in reading order. ``heading`` is its level (1 = top) if it is a heading."""
 

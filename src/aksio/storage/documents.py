@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any
 
 from aksio.ids import new_id
-from aksio.ingest.parsed import ParsedDocument
+from aksio.ingest.parsed import ParsedDocument, block_separator
 from aksio.models import Document, Section
 from aksio.records import from_row
 from aksio.storage.db import Database, Writer
@@ -28,10 +28,11 @@ IN_SECTION_TREE = (
 )
 
 
-def add_to_page(pages: list[tuple[int, str]], page: int, text: str) -> None:
-    """Append a chunk's text to ``pages`` read in page order: chunks of one page are joined by a newline."""
+def add_to_page(pages: list[tuple[int, str]], page: int, text: str, kind: str) -> None:
+    """Append a chunk's text to ``pages`` read in page order: chunks of one page are joined like the blocks in
+    them, as a document of ``kind`` is stored."""
     if pages and pages[-1][0] == page:
-        pages[-1] = (page, pages[-1][1] + "\n" + text)
+        pages[-1] = (page, pages[-1][1] + block_separator(kind) + text)
     else:
         pages.append((page, text))
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from aksio.ingest.parsed import block_separator
 from aksio.llm.base import CachedResponse, Usage
 from aksio.models import SectionInput
 from aksio.storage.cards import QUEUE_NEW, QUEUE_PENDING, item_filters
@@ -24,13 +25,13 @@ def section_inputs(db: Database, course_id: str, document_id: str | None, sectio
         where.append(IN_SECTION_TREE)  # the section and everything nested in it
         params.append(section_id)
     rows = db.conn.execute(
-        "SELECT d.id, d.title, k.section_id, s.title, k.page, k.text FROM chunk k "
+        "SELECT d.id, d.title, d.kind, k.section_id, s.title, k.page, k.text FROM chunk k "
         "JOIN document d ON d.id = k.document_id LEFT JOIN section s ON s.id = k.section_id "
         f"WHERE {' AND '.join(where)} ORDER BY d.created_at, d.id, k.page, k.ord",
         params,
     )
     out: list[SectionInput] = []
-    for doc_id, doc_title, sec_id, sec_title, page, text in rows:
+    for doc_id, doc_title, kind, sec_id, sec_title, page, text in rows:
         last = out[-1] if out else None
         if last is None or last.document_id != doc_id or last.section_id != sec_id:
             last = SectionInput(
@@ -41,7 +42,7 @@ def section_inputs(db: Database, course_id: str, document_id: str | None, sectio
                 pages=[],
             )
             out.append(last)
-        add_to_page(last.pages, page, text)
+        add_to_page(last.pages, page, text, kind)
     return out
 
 
@@ -75,13 +76,13 @@ def page_texts(db: Database, document_ids: Iterable[str]) -> dict[tuple[str, int
         return {}
     marks = ",".join("?" * len(ids))
     out: dict[tuple[str, int], str] = {}
-    for doc_id, page, text in db.conn.execute(
-        f"SELECT document_id, page, text FROM chunk WHERE document_id IN ({marks}) AND deleted = 0 "
-        "ORDER BY document_id, page, ord",
+    for doc_id, page, text, kind in db.conn.execute(
+        f"SELECT k.document_id, k.page, k.text, d.kind FROM chunk k JOIN document d ON d.id = k.document_id "
+        f"WHERE k.document_id IN ({marks}) AND k.deleted = 0 ORDER BY k.document_id, k.page, k.ord",
         ids,
     ):
         key = (doc_id, page)
-        out[key] = out[key] + "\n" + text if key in out else text
+        out[key] = out[key] + block_separator(kind) + text if key in out else text
     return out
 
 

@@ -9,16 +9,16 @@ from aksio.storage.documents import IN_SECTION_TREE, add_to_page
 
 def section_pages(db: Database, document_id: str, section_id: str | None) -> list[tuple[int, str]]:
     """(page, text) of the document's live chunks in ``section_id`` and everything nested in it, or of the whole
-    document when ``section_id`` is None, in page order; a page's chunks are joined by a newline."""
-    sql = "SELECT k.page, k.text FROM chunk k JOIN document d ON d.id = k.document_id "
+    document when ``section_id`` is None, in page order; a page's chunks are joined as its blocks are."""
+    sql = "SELECT k.page, k.text, d.kind FROM chunk k JOIN document d ON d.id = k.document_id "
     sql += "WHERE k.document_id = ? AND k.deleted = 0 AND d.deleted = 0"
     params: list[str] = [document_id]
     if section_id is not None:
         sql += " AND " + IN_SECTION_TREE  # a parent section spans its children
         params.append(section_id)
     pages: list[tuple[int, str]] = []
-    for page, text in db.conn.execute(sql + " ORDER BY k.page, k.ord", params):
-        add_to_page(pages, page, text)
+    for page, text, kind in db.conn.execute(sql + " ORDER BY k.page, k.ord", params):
+        add_to_page(pages, page, text, kind)
     return pages
 
 

@@ -19,11 +19,9 @@ from textual.widgets import Static
 
 # a whole document can run to hundreds of pages: show a window of them around the page asked for
 WINDOW = 40
-# text() draws Markdown this wide, so that a line of the page is a line of the text, not wrapped at the pane
+# text() draws Markdown this wide, so that a paragraph is one line of the text, not wrapped at the pane
 PLAIN_WIDTH = 1000
 FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+) *")
-LIST_ITEM = re.compile(r" {0,3}([-*+]|\d{1,9}[.)])( |$)")
 
 
 class Heading(NamedTuple):
@@ -41,17 +39,12 @@ class LeftHeading(MarkdownHeading):
 
 
 class PageMarkdown(Markdown):
-    """A page of a Markdown document. The import keeps a page's lines but not the blank lines between its
-    blocks, so every line break is kept rather than folding a heading or a paragraph into the one before."""
+    """A page of a Markdown document, as the import stored it: its source, blocks a blank line apart."""
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
 
     def __init__(self, markup: str, code_theme: str) -> None:
         super().__init__(markup, code_theme=code_theme, hyperlinks=False)
-        for token in self.parsed:
-            for child in token.children or ():
-                if child.type == "softbreak":
-                    child.type = "hardbreak"
 
 
 class PagePreview(VerticalScroll):
@@ -133,13 +126,10 @@ def plain(content: object) -> str:
 
 def page_markdown(body: str, headings: Sequence[Heading]) -> str:
     """A Markdown page's text for rich: the lines that are ``headings`` (the page's, in reading order) marked as
-    such; where the import dropped the blank line between two blocks, one put back when it matters: a line of
-    only - or = kept from making the line above a heading, a paragraph after a list kept out of its last item
-    (its continuation lines are indented, a new paragraph is not); code blocks left alone."""
+    such, as the import stores a heading as its title alone; code blocks left alone."""
     lines: list[str] = []
     pending = [h for h in headings if h.title.strip()]
     fence = ""
-    in_list = False
     for line in body.split("\n"):
         stripped = line.strip()
         if fence:
@@ -149,12 +139,6 @@ def page_markdown(body: str, headings: Sequence[Heading]) -> str:
             fence = opening.group(1)
         elif pending and stripped == pending[0].title.strip():
             line = f"{'#' * min(pending.pop(0).level, 6)} {stripped}"
-        elif (SETEXT_UNDERLINE.fullmatch(line) and lines and lines[-1].strip()) or (
-            in_list and stripped and not line[0].isspace() and not LIST_ITEM.match(line)
-        ):
-            lines.append("")
-        if not fence and stripped:
-            in_list = bool(LIST_ITEM.match(line)) or (in_list and line[0].isspace())
         lines.append(line)
     return "\n".join(lines)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,9 @@ if TYPE_CHECKING:
     from aksio.models import Course
     from aksio.storage.db import Database
     from aksio.study import DueCounts, StudyDay
+
+
+MAX_DAYS = 3660  # the dashboard counts at most ten years of study days
 
 
 class CourseDue(Record, kw_only=True):
@@ -64,49 +66,61 @@ class ActivityMixin:
 
     def dashboard(self, days: int = 182) -> Dashboard:
         """Every course's due counts, today's totals, the streak and answers per day for ``days`` days."""
-        if not 1 <= days <= 3660:
-            raise InvalidInput("days must be between 1 and 3660")
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidInput(f"days must be between 1 and {MAX_DAYS}")
         today = self.study_day()
         courses = [
             CourseDue(course_id=c.id, name=c.name, code=c.code, exam_date=c.exam_date, **shallow(self.due_counts(c.id)))
             for c in self.courses()
             if not c.archived
         ]
-        window = max(days, 400)  # the streak may reach further back than the heatmap shows (cheap: hourly rows)
         starts = [today.start]  # today first; each day the one that ends where the next began (23 to 25 hours)
-        while len(starts) < window:
-            starts.append(self.study_day(starts[-1] - timedelta(seconds=1)).start)
-        labels = [self._day_label(start) for start in starts]
-        per_day = self._answers_per_day(starts[::-1], labels[::-1], today.end)
-        streak = 0
-        for i, label in enumerate(labels):
-            if per_day.get(label, 0):
-                streak += 1
-            elif i > 0:  # today may not be studied yet: the streak still stands
-                break
+        self._extend_days(starts, days)
+        per_day = self._answers_per_day(starts, today.end)
+        streak = next((i for i, n in enumerate(per_day) if not n and i > 0), None)
+        while streak is None and len(starts) < MAX_DAYS:
+            # every day shown was studied: the streak goes further back, looked up by SQL a block of days at a
+            # time (counting a year of hours here cost ~7 ms more at every start of the app)
+            known = len(starts)
+            self._extend_days(starts, min(known * 2, MAX_DAYS))
+            older = [(iso(starts[i]), iso(starts[i - 1])) for i in range(known, len(starts))]
+            gap = activity_rows.first_day_without_answers(self.db, older)
+            streak = None if gap is None else known + gap
+        streak = (len(starts) if streak is None else streak) - (0 if per_day[0] else 1)  # today may come yet
         seconds = activity_rows.seconds_between(self.db, iso(today.start), iso(today.end))
         return Dashboard(
             courses=courses,
-            today_reviews=per_day.get(labels[0], 0),
+            today_reviews=per_day[0],
             today_seconds=seconds,
             streak=streak,
-            days=[(label, per_day.get(label, 0)) for label in reversed(labels[:days])],
+            days=[(self._day_label(starts[i]), per_day[i]) for i in range(days - 1, -1, -1)],
         )
+
+    def _extend_days(self, starts: list[datetime], count: int) -> None:
+        """Add to ``starts`` (newest first) the study days before its last, up to ``count`` days in all."""
+        day = timedelta(days=1)
+        while len(starts) < count:
+            last = starts[-1]
+            earlier = last - day  # the same local hour a day before, unless the clocks changed in between
+            if earlier.astimezone(self.tz).utcoffset() != last.astimezone(self.tz).utcoffset():
+                earlier = self.study_day(last - timedelta(seconds=1)).start
+            starts.append(earlier)
 
     def _day_label(self, start: datetime) -> date:
         """The calendar date naming the study day that begins at ``start``."""
         return start.astimezone(self.tz).date()
 
-    def _answers_per_day(self, starts: list[datetime], labels: list[date], until: datetime) -> Counter[date]:
-        """Answers per study day, for the days beginning at ``starts`` (oldest first, named ``labels``) up to
+    def _answers_per_day(self, starts: list[datetime], until: datetime) -> list[int]:
+        """Answers on each of the study days beginning at ``starts`` (newest first, as the counts are) up to
         ``until``. Counted by hour in SQL, so a year of reviews is a few thousand rows; each hour goes to the
         last day that began by then (the keys are ISO text in UTC, as the hours are: they sort as times)."""
-        keys = [iso(start) for start in starts]
-        counts: Counter[date] = Counter()
+        keys = [iso(start) for start in reversed(starts)]
+        counts = [0] * len(keys)
         for hour, n in activity_rows.answers_per_hour(self.db, keys[0], iso(until)):
             day = bisect_right(keys, hour + ":00:00.000Z") - 1
             if day >= 0:
-                counts[labels[day]] += n
+                counts[day] += n
+        counts.reverse()
         return counts
 
     # -- study sessions ------------------------------------------------------------------------------

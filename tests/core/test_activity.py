@@ -53,6 +53,43 @@ def test_the_streak_survives_a_day_not_yet_studied(app: Aksio, clock: FixedClock
     assert app.dashboard().streak == 0  # a whole day missed
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_a_streak_longer_than_the_days_shown_is_counted_to_its_first_missed_day(
+    tmp_path: Path, clock: FixedClock, zone: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    with Aksio.open(tmp_path / "home", clock, tz=tz) as app:
+        app.add_course("Bio")
+        noon = T0.astimezone(tz).replace(hour=12)
+        # today, then 40 days in a row from the day before yesterday, a missed day, and 7 more days
+        studied = [0, *range(2, 42), *range(43, 50)]
+        for back in studied:
+            _answer_on(app, (noon - timedelta(days=back)).astimezone(UTC))
+        # yesterday missed: the streak is today's alone
+        assert app.dashboard(days=7).streak == 1
+        _answer_on(app, (noon - timedelta(days=1)).astimezone(UTC))
+        board = app.dashboard(days=7)  # 42 days in a row, 7 of them shown: the rest found further back
+        assert board.streak == 42 and len(board.days) == 7 and all(n for _, n in board.days)
+        assert app.dashboard(days=60).streak == 42  # the same whether the first missed day is shown or not
+        assert app.dashboard(days=1).streak == 42
+
+
+def test_the_streak_counts_study_days_across_a_clock_change(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    clock = FixedClock(datetime(2026, 4, 5, 12, tzinfo=berlin))  # a week after the clocks went forward
+    with Aksio.open(tmp_path / "home", clock, tz=berlin) as app:
+        app.add_course("Bio")
+        for back in range(20):  # every day at 03:30 local, the end of each study day (they begin at 04:00)
+            _answer_on(app, (datetime(2026, 4, 5, 3, 30, tzinfo=berlin) - timedelta(days=back)).astimezone(UTC))
+        assert app.dashboard(days=3).streak == 20  # the study days before today's, each one answered
+        # each on its own day, none doubled or missed; today's study day began at 04:00 and has no answer yet
+        assert [n for _, n in app.dashboard(days=21).days] == [1] * 20 + [0]
+
+
 def test_courses_carry_their_due_counts(app: Aksio) -> None:
     app.add_course("Chem")
     for i in range(3):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aksio.storage.db import Database, Writer
@@ -14,7 +15,19 @@ def answers_per_hour(db: Database, since: str, until: str) -> list[tuple[str, in
         "AND answers > 0",
         (since, until),
     )
-    return [(r[0], int(r[1])) for r in rows]
+    return rows.fetchall()  # INTEGER NOT NULL: ints already
+
+
+def first_day_without_answers(db: Database, days: list[tuple[str, str]]) -> int | None:
+    """The index of the first of ``days`` (``[start, end)`` in ISO UTC, on the hour) without an answer, None if
+    every one has some: one seek of the ``review_hour`` key a day, no rows read into Python."""
+    row = db.conn.execute(
+        "SELECT d.key FROM json_each(?) AS d WHERE NOT EXISTS (SELECT 1 FROM review_hour "
+        "WHERE hour >= substr(json_extract(d.value, '$[0]'), 1, 13) "
+        "AND hour < substr(json_extract(d.value, '$[1]'), 1, 13) AND answers > 0) ORDER BY d.key LIMIT 1",
+        (json.dumps(days),),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def seconds_between(db: Database, since: str, until: str) -> int:

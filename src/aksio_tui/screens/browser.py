@@ -16,12 +16,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 from textual.worker import get_current_worker
 
 from aksio.browse import SORTS, browse_rows, card_with_source, rows_of_notes
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.card_list import CardList
+from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import readable
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class CardBrowserScreen(AppScreen):
         yield Input(placeholder="/ filter: words of front or back, tag:NAME", id="browse-filter")
         yield Static("loading…", id="browse-status")
         yield CardList(id="cards")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     @property
     def cards(self) -> CardList:

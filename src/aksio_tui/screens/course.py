@@ -14,12 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, OptionList, ProgressBar, Static, Tree
+from textual.widgets import Button, Header, Input, OptionList, ProgressBar, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
 from aksio_tui.screens.base import AppScreen, app_of
+from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import Heading, PagePreview, readable
 from aksio_tui.widgets.path_picker import PathPicker, shown_path
 
@@ -102,7 +103,7 @@ class CourseScreen(AppScreen):
                     yield Static("", id="hits-status")
                     yield OptionList(id="hits")
                     yield PagePreview(id="preview")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         tree = self.query_one("#sections", Tree)

@@ -9,10 +9,11 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.heatmap import Heatmap
+from aksio_tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from aksio.activity import Dashboard
@@ -41,7 +42,7 @@ class DashboardScreen(AppScreen):
         yield Static("loading…", id="summary")
         yield DataTable(id="courses", cursor_type="row", zebra_stripes=True)
         yield Heatmap(id="heatmap")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def screen_commands(self) -> Iterable[SystemCommand]:
         """What the command palette offers on this screen."""

@@ -22,7 +22,6 @@ from textual.validation import Integer
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Footer,
     Header,
     Input,
     Label,
@@ -38,6 +37,7 @@ from textual.worker import Worker, WorkerState
 
 from aksio.errors import AksioError
 from aksio_tui.screens.base import AppScreen
+from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import readable
 
 if TYPE_CHECKING:
@@ -266,7 +266,7 @@ class GenerateScreen(AppScreen):
                 yield Static("", id="gen-detail")
                 yield Static("Rejected by the checks", id="gen-rejected-title")
                 yield OptionList(id="gen-rejected", compact=True)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def screen_commands(self) -> Iterable[SystemCommand]:
         """What the command palette offers on this screen."""

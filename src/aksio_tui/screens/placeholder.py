@@ -7,7 +7,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
+
+from aksio_tui.widgets.key_bar import KeyBar
 
 
 class ComingScreen(Screen[None]):
@@ -21,4 +23,4 @@ class ComingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"{self.title_text}: {self.what}.\n\nNot built yet; it comes with a later release.", id="summary")
-        yield Footer(compact=True)
+        yield KeyBar()

@@ -18,9 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Label, Static, TextArea
+from textual.widgets import Button, Header, Label, Static, TextArea
 
 from aksio_tui.screens.base import AppScreen
+from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import readable
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class ReviewScreen(AppScreen):
             yield Static("loading…", id="front")
             yield Static("", id="back")
         yield Static("", id="grades")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def screen_commands(self) -> Iterable[SystemCommand]:
         """What the command palette offers while studying."""

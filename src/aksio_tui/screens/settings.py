@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from aksio.errors import AksioError
 from aksio_tui.screens.base import AppScreen
+from aksio_tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from aksio.llm.base import ProviderStatus
@@ -210,7 +211,7 @@ class SettingsScreen(AppScreen):
             yield Static("Keys", classes="set-title")
             yield Static("enter changes the keys of a row; an empty answer restores the default", classes="set-hint")
             yield DataTable(id="set-keys", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "settings · local only (sync not set up)"

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Header, Input, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
 from aksio.browse import SORTS, browse_rows, card_with_source, rows_of_notes
@@ -24,6 +24,7 @@ from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.card_list import CardList
 from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import readable
+from aksio_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aksio.browse import BrowseRow
@@ -150,7 +151,7 @@ class CardBrowserScreen(AppScreen):
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Input(placeholder="/ filter: words of front or back, tag:NAME", id="browse-filter")
         yield Static("loading…", id="browse-status")
         yield CardList(id="cards")

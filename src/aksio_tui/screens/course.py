@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Header, Input, OptionList, ProgressBar, Static, Tree
+from textual.widgets import Button, Input, OptionList, ProgressBar, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
@@ -23,6 +23,7 @@ from aksio_tui.screens.base import AppScreen, app_of
 from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import Heading, PagePreview, readable
 from aksio_tui.widgets.path_picker import PathPicker, shown_path
+from aksio_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aksio.models import Course, DocumentDetail, ImportReport, SearchHit, Section
@@ -93,7 +94,7 @@ class CourseScreen(AppScreen):
         self._select_after_load: Place | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield OptionList(id="course-picker")
         with Vertical(id="course-main"):
             yield Input(placeholder="/ search this course, enter to run", id="course-search")

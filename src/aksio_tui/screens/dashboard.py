@@ -9,11 +9,12 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.heatmap import Heatmap
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aksio.activity import Dashboard
@@ -38,7 +39,7 @@ class DashboardScreen(AppScreen):
             self.board = board
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("loading…", id="summary")
         yield DataTable(id="courses", cursor_type="row", zebra_stripes=True)
         yield Heatmap(id="heatmap")

@@ -22,7 +22,6 @@ from textual.validation import Integer
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Header,
     Input,
     Label,
     OptionList,
@@ -39,6 +38,7 @@ from aksio.errors import AksioError
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import readable
+from aksio_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aksio.generation import CardKind, GeneratedItem, GenerationProgress, GenerationReport
@@ -217,7 +217,7 @@ class GenerateScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         llm = self.aksio_app.core.aksio.settings.llm
-        yield Header()
+        yield TitleBar()
         with ContentSwitcher(initial="gen-form", id="gen-phases"):
             with Vertical(id="gen-form"):
                 with Horizontal(classes="gen-row", id="gen-course-row"):

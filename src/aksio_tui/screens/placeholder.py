@@ -7,9 +7,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.title_bar import TitleBar
 
 
 class ComingScreen(Screen[None]):
@@ -21,6 +22,6 @@ class ComingScreen(Screen[None]):
         self.what = what
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(f"{self.title_text}: {self.what}.\n\nNot built yet; it comes with a later release.", id="summary")
         yield KeyBar()

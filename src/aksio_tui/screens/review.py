@@ -18,11 +18,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Header, Label, Static, TextArea
+from textual.widgets import Button, Label, Static, TextArea
 
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import readable
+from aksio_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aksio.models import Card
@@ -83,7 +84,7 @@ class ReviewScreen(AppScreen):
         self.shown_at = time.monotonic()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="progress")
         with VerticalScroll(id="card"):
             yield Static("loading…", id="front")

@@ -17,12 +17,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from aksio.errors import AksioError
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aksio.llm.base import ProviderStatus
@@ -160,7 +161,7 @@ class SettingsScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         settings = self.aksio.settings
-        yield Header()
+        yield TitleBar()
         yield Static("changes are saved as you leave a field or press enter", id="set-status")
         with VerticalScroll(id="set-form"):
             yield Static("Model for generation", classes="set-title")

@@ -1,4 +1,5 @@
-"""The footer's key bar: the screen's keys on one line, a click presses a key, the palette's key always shows."""
+"""The header and the footer: the title follows the screen; the screen's keys on one line, a click presses a key,
+the palette's key always shows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aksio_tui.app import AksioApp
 from aksio_tui.screens.browser import CardBrowserScreen
 from aksio_tui.screens.dashboard import DashboardScreen
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.title_bar import TitleBar
 from tests.tui.pilot import loaded, run
 
 
@@ -69,3 +71,28 @@ def test_a_key_that_cannot_be_used_now_is_dimmed(core: Aksio) -> None:
         assert any(s.start <= edit < s.end and getattr(s.style, "dim", False) for s in text.spans)
 
     run(app, flow, size=(120, 30))
+
+
+def test_the_title_follows_the_screen_and_the_icon_opens_the_palette(core: Aksio) -> None:
+    app = AksioApp(core)
+
+    def title() -> str:
+        return app.screen.query_one(TitleBar).render().plain
+
+    async def flow(pilot: Any) -> None:
+        line = title()
+        assert len(line) == 100 and line.startswith(" ⭘ ")
+        assert line.strip(" ⭘") == "Aksio — all courses · local only (sync not set up)"
+        app.screen.sub_title = "a very long sub-title " * 5
+        await pilot.pause()
+        assert title().rstrip().endswith("…") and len(title()) == 100  # cut to its room, not wrapped
+        app.screen.sub_title = "short"
+        await pilot.pause()
+        assert title().strip(" ⭘") == "Aksio — short"
+        await pilot.click(TitleBar, offset=(40, 0))  # the title: nothing happens
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.click(TitleBar, offset=(1, 0))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
+
+    run(app, flow, size=(100, 30))

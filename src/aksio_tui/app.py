@@ -78,6 +78,13 @@ class AksioApp(App[None]):
         self._refresh_truecolor_filter(self.ansi_theme)
         self.stylesheet.set_variables(self.get_css_variables())
 
+    def _settle_collector(self) -> None:
+        """Once the first frame is drawn: everything loaded for it lives as long as the app, so keep it out of
+        the cyclic GC's full passes, which otherwise walk every widget, module and style and stall a keypress
+        now and then; and collect again (the launcher pauses the collector while the app loads)."""
+        gc.freeze()
+        gc.enable()
+
     def take_first_board(self, *, wait: float | None = None) -> Dashboard | None:
         """The dashboard read at start, once (later loads read it again); None if it failed or was taken, or is
         not read within ``wait`` seconds (None: however long it takes)."""
@@ -92,9 +99,7 @@ class AksioApp(App[None]):
         return None if future.exception() is not None else future.result()
 
     def on_mount(self) -> None:
-        # Everything loaded so far lives as long as the app: keep it out of the cyclic GC's full passes,
-        # which otherwise walk every widget, module and style and stall a keypress now and then.
-        gc.freeze()
+        self.call_after_refresh(self._settle_collector)
         self.push_screen(self.make_screen("dashboard"))  # always underneath: escape leads home
         if self.start != "dashboard":
             self.push_screen(self.make_screen(self.start))

@@ -354,3 +354,20 @@ def test_the_app_starts_on_the_configured_theme_and_can_switch_from_it(core: Aks
         assert app.screen.styles.background.hex.lower() == app.current_theme.background.lower()
 
     run(app, flow)
+
+
+def test_the_collector_paused_by_the_launcher_runs_again_once_the_app_is_drawn(core: Aksio) -> None:
+    import gc
+
+    app = AksioApp(core)
+    enabled: list[bool] = []
+
+    async def flow(pilot: Any) -> None:
+        enabled.append(gc.isenabled())
+
+    gc.disable()  # as `aksio` does before loading the app (aksio.cli.frontends.open_app)
+    try:
+        run(app, flow)
+    finally:
+        gc.enable()
+    assert enabled == [True]

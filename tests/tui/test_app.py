@@ -18,6 +18,7 @@ from aksio_tui.app import AksioApp
 from aksio_tui.screens.dashboard import DashboardScreen
 from aksio_tui.screens.help import HelpScreen
 from aksio_tui.screens.review import ReviewScreen, SummaryScreen
+from aksio_tui.widgets.course_table import CourseTable
 from tests.tui.pilot import loaded as settle
 from tests.tui.pilot import run as run_app
 
@@ -35,9 +36,10 @@ def test_the_dashboard_lists_courses_with_their_counts(core: Aksio) -> None:
 
     async def flow(pilot: object) -> None:
         assert isinstance(app.screen, DashboardScreen)
-        table = app.screen.query_one(DataTable)
-        rows = {table.get_row_at(i)[0]: table.get_row_at(i)[3:] for i in range(table.row_count)}
-        assert rows == {"Biology": ["0", "4", "2"], "Chemistry": ["0", "0", "3"]}
+        table = app.screen.query_one(CourseTable)
+        rows = {row[0]: row[3:] for row in table.rows}
+        assert rows == {"Biology": ("0", "4", "2"), "Chemistry": ("0", "0", "3")}
+        assert table.keys == [core.course("Biology").id, core.course("Chemistry").id]
         summary = text_of(app, "#summary")
         assert "4 reviewed" not in summary and "4 due" in summary and "5 new" in summary
 

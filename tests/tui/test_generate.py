@@ -102,9 +102,7 @@ def test_leaving_without_deciding_keeps_the_cards_held(core: Aksio, os_course: s
     generated: list[str] = []
 
     async def flow(pilot: Any) -> None:
-        table_course = app.screen.query_one("DataTable")
-        table_course.move_cursor(row=2)  # type: ignore[attr-defined]  # Biology, Chemistry, Operating Systems
-        await pilot.press("g")
+        await pilot.press("down", "down", "g")  # Biology, Chemistry, Operating Systems
         await settle(pilot)
         screen = _screen(app)
         assert screen.course_id == os_course

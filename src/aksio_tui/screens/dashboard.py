@@ -9,9 +9,10 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from aksio_tui.screens.base import AppScreen
+from aksio_tui.widgets.course_table import CourseTable
 from aksio_tui.widgets.heatmap import Heatmap
 from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.title_bar import TitleBar
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 class DashboardScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "study_all", "Study all", id="dashboard.study_all"),
-        Binding("enter", "open_course", "Open", id="dashboard.open_course"),
+        # off the footer, as it always was (a DataTable's own enter hid it): a course opens as it is chosen
+        Binding("enter", "open_course", "Open", id="dashboard.open_course", show=False),
         Binding("c", "study_course", "Study one", id="dashboard.study_course"),
         Binding("b", "browse", "Cards", id="dashboard.browse"),
         Binding("g", "generate", "Generate", id="dashboard.generate"),
@@ -41,7 +43,7 @@ class DashboardScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static("loading…", id="summary")
-        yield DataTable(id="courses", cursor_type="row", zebra_stripes=True)
+        yield CourseTable(id="courses")
         yield Heatmap(id="heatmap")
         yield KeyBar()
 
@@ -54,12 +56,6 @@ class DashboardScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "all courses · local only (sync not set up)"
-        table = self.query_one(DataTable)
-        table.add_column("course", key="name")
-        table.add_column("code", key="code")
-        table.add_column("exam", key="exam")
-        for key in ("learning", "review", "new"):
-            table.add_column(key, key=key)
 
     def on_screen_resume(self) -> None:
         """Shown (first, or back from studying: the counts changed): count again, unless the counts read while
@@ -86,14 +82,11 @@ class DashboardScreen(AppScreen):
 
     def show(self, board: Dashboard) -> None:
         """Fill the table, the summary line and the heatmap."""
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
+        rows = []
         for c in board.courses:
             exam = c.exam_date.isoformat() if c.exam_date else ""
-            table.add_row(c.name, c.code or "", exam, str(c.learning), str(c.review), str(c.new), key=c.course_id)
-        if board.courses:
-            table.move_cursor(row=min(cursor, len(board.courses) - 1))
+            rows.append((c.name, c.code or "", exam, str(c.learning), str(c.review), str(c.new)))
+        self.query_one(CourseTable).set_rows(rows, [c.course_id for c in board.courses])
         due = sum(c.learning + c.review for c in board.courses)
         new = sum(c.new for c in board.courses)
         minutes = board.today_seconds // 60
@@ -123,11 +116,7 @@ class DashboardScreen(AppScreen):
         self.aksio_app.action_go("review", course=None)
 
     def _selected(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
+        return self.query_one(CourseTable).current
 
     def action_study_course(self) -> None:
         if (course := self._selected()) is not None:
@@ -146,6 +135,6 @@ class DashboardScreen(AppScreen):
     def action_settings(self) -> None:
         self.aksio_app.action_go("settings")
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_course_table_selected(self, event: CourseTable.Selected) -> None:
         event.stop()
         self.action_open_course()

@@ -223,6 +223,8 @@ CHILD = textwrap.dedent(
     """
     import time
     t0 = time.perf_counter()
+    import gc
+    gc.disable()  # as the launcher does (aksio.cli.frontends.open_app); the app turns it on after its first frame
     import asyncio, json, os, sys
     from datetime import UTC, datetime
     from pathlib import Path
@@ -791,7 +793,9 @@ def main() -> None:
     frame = GOALS["frame_ms"]
     browser = result["browser"]
     result["goals"] = {
-        "cold_start<300ms": result["cold_start"]["spawn_to_data_frame"]["median_ms"] < GOALS["cold_start_ms"],
+        # what a user waits for: `aksio` typed in a terminal (the headless start is its breakdown in phases)
+        "cold_start<300ms": result["cold_start"]["aksio_command"]["spawn_to_data_frame"]["median_ms"]
+        < GOALS["cold_start_ms"],
         "reveal_p99<16ms": result["review"]["ui"]["reveal_to_painted"]["p99_ms"] < frame,
         "grade_to_next_card_p99<16ms": result["review"]["ui"]["grade_to_next_card_painted"]["p99_ms"] < frame,
     }

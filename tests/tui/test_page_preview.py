@@ -120,6 +120,22 @@ def test_a_paragraph_after_a_list_is_not_drawn_inside_its_last_item(core: Aksio,
     run(app, flow)
 
 
+def test_a_page_stored_before_blank_lines_were_kept_still_shows_its_lines_apart() -> None:
+    from rich.console import Console
+
+    def drawn(markup: str) -> list[str]:
+        console = Console(width=60, record=True, color_system=None)
+        console.print(PageMarkdown(markup, "default"))
+        return [line.strip() for line in console.export_text().splitlines() if line.strip()]
+
+    # as Markdown was stored before session 5: a line each, no blank line between the blocks
+    old = "Starvation is waiting.\nNobody should wait for ever.\nA new paragraph."
+    assert drawn(old) == ["Starvation is waiting.", "Nobody should wait for ever.", "A new paragraph."]
+    # as it is stored now: a paragraph's lines flow, blocks a blank line apart
+    now = "Starvation is waiting.\nNobody should wait for ever.\n\nA new paragraph."
+    assert drawn(now) == ["Starvation is waiting. Nobody should wait for ever.", "A new paragraph."]
+
+
 def test_a_passage_reads_without_markdown_stars_and_its_marks_follow_the_words() -> None:
     text = "  …and signal. A **deadlock** is\n   a set "
     start = text.index("deadlock")

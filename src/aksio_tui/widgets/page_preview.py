@@ -39,12 +39,19 @@ class LeftHeading(MarkdownHeading):
 
 
 class PageMarkdown(Markdown):
-    """A page of a Markdown document, as the import stored it: its source, blocks a blank line apart."""
+    """A page of a Markdown document, as the import stored it: its source, blocks a blank line apart. A page
+    stored without a blank line in it (Markdown imported before they were kept) keeps each line break, so its
+    paragraphs do not run into each other until it is imported again."""
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": LeftHeading}
 
     def __init__(self, markup: str, code_theme: str) -> None:
         super().__init__(markup, code_theme=code_theme, hyperlinks=False)
+        if "\n\n" not in markup.strip() and "\n" in markup.strip():
+            for token in self.parsed:
+                for child in token.children or ():
+                    if child.type == "softbreak":
+                        child.type = "hardbreak"
 
 
 class PagePreview(VerticalScroll):

@@ -50,6 +50,9 @@ def test_the_palettes_key_stays_at_the_right_end_however_narrow(core: Aksio) -> 
         line = _line(app)
         assert len(line) == 60 and line.endswith("▏^p palette ")
         assert line.startswith("s Study all c Study one")  # the keys that fit, the rest cut off
+        await pilot.click(KeyBar, offset=(len(line) - 3, 0))  # on the palette's key, over a key cut off
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
 
     run(app, flow, size=(60, 24))
 

@@ -79,7 +79,9 @@ class KeyBar(Widget):
         self._append(palette, self.app.get_key_display(binding), binding.description, enabled)
         room = max(self.size.width - palette.cell_len, 0)
         keys.truncate(room, pad=True)  # the palette's key stays in sight however many keys there are
-        spans.append((room, room + palette.cell_len, palette_key))
+        # keys cut off by the palette's are not clicked through it
+        self._spans = [(start, min(end, room), key) for start, end, key in spans if start < room]
+        self._spans.append((room, room + palette.cell_len, palette_key))
         return keys + palette
 
     def _append(self, line: Text, display: str, description: str, enabled: bool) -> None:

@@ -1,4 +1,4 @@
-"""Records shared by every layer (dataclasses, see ``aksio.records``). Their field names are the documented keys
+"""Records shared by every layer (msgspec Structs, see ``aksio.records``). Their field names are the documented keys
 of ``--json`` output."""
 
 from __future__ import annotations

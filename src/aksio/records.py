@@ -108,13 +108,14 @@ def validated(cls: type[T], data: Any, *, forbid_extra: bool = False, loc: tuple
             if key not in known:
                 raise Invalid((*loc, key), "Extra inputs are not permitted")
     values: dict[str, Any] = {}
+    bounded = _bounds_of(cls)
     for name, f in known.items():
         if name not in data:
             if f.required:
                 raise Invalid((*loc, name), "Field required")
             continue
         value = _convert(hints[name], data[name], (*loc, name))
-        _check_limits(value, _bounds_of(cls).get(name), (*loc, name))
+        _check_limits(value, bounded.get(name), (*loc, name))
         values[name] = value
     return cls(**values)
 

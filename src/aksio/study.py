@@ -19,7 +19,7 @@ from aksio.clock import iso
 from aksio.errors import InvalidInput, NotFound, one_of
 from aksio.models import Card, Course
 from aksio.notes import ords_for
-from aksio.records import FrozenRecord, Record, plain
+from aksio.records import FrozenRecord, Record, plain, shallow
 from aksio.storage import activity as activity_rows
 from aksio.storage import cards as card_rows
 from aksio.storage import queue as queue_rows
@@ -602,7 +602,7 @@ class StudyMixin:
                 (
                     review_id,
                     card.id,
-                    json.dumps({"row": _row_dict(row), **undo}),
+                    json.dumps({"row": shallow(row), **undo}),
                     json.dumps([[s.card_id, s.hidden_until] for s in sibling_rows]),
                 ),
             ).lastrowid
@@ -777,10 +777,6 @@ def _rebuilt_state(
     elif pending and queue == QUEUE_NEW:
         queue = QUEUE_PENDING
     return (card_id, note_id, course_id, queue, due, hidden_until, new_order, *rest)
-
-
-def _row_dict(row: StateRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in StateRow.__struct_fields__}
 
 
 def _split_tags(values: Sequence[str]) -> list[str]:

@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from aksio.browse import BrowseRows
+from aksio_tui.widgets.rows import rows_shown, show_row
 
 if TYPE_CHECKING:
     from aksio.browse import BrowseRow
@@ -153,7 +154,7 @@ class CardList(ScrollView, can_focus=True):
 
     @property
     def page_rows(self) -> int:
-        return max(self.size.height - 1, 1)  # the header takes a line
+        return rows_shown(self)
 
     def move_to(self, index: int, *, extend: bool = False) -> None:
         if not self.rows:
@@ -173,14 +174,7 @@ class CardList(ScrollView, can_focus=True):
 
     def _show_cursor(self) -> bool:
         """Scroll so that the cursor's row is on screen; whether that scrolled."""
-        top = round(self.scroll_offset.y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + self.page_rows:
-            self.scroll_to(y=self.cursor - self.page_rows + 1, animate=False, immediate=True)
-        else:
-            return False
-        return True
+        return show_row(self, self.cursor)
 
     def action_move(self, delta: int) -> None:
         self.move_to(self.cursor + delta)

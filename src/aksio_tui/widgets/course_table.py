@@ -20,6 +20,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from aksio_tui.widgets.rows import show_row
+
 HEADERS = ("course", "code", "exam", "learning", "review", "new")
 
 
@@ -98,7 +100,7 @@ class CourseTable(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(len(self.rows) - 1, 0))
         self.virtual_size = Size(sum(self._widths) + 2 * len(HEADERS), len(self.rows) + 1)
         self.refresh(layout=True)
-        self._show_cursor()
+        show_row(self, self.cursor)
 
     # -- keys and mouse -------------------------------------------------------------------------------
 
@@ -117,16 +119,8 @@ class CourseTable(ScrollView, can_focus=True):
     def _go(self, row: int) -> None:
         if self.rows:
             self.cursor = max(0, min(row, len(self.rows) - 1))
-            self._show_cursor()
+            show_row(self, self.cursor)
             self.refresh()
-
-    def _show_cursor(self) -> None:
-        """Scroll so the cursor's row is under the header, in sight."""
-        shown = max(self.size.height - 1, 1)
-        if self.cursor < self.scroll_y:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= self.scroll_y + shown:
-            self.scroll_to(y=self.cursor - shown + 1, animate=False, immediate=True)
 
     # -- drawing --------------------------------------------------------------------------------------
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
+from contextlib import suppress
 from pathlib import Path
+
+TMP_PREFIX = ".tmp-"
+# A blob is written in one call and renamed at once, so a live writer's temporary file is seconds old; one this
+# old was left by an import that was killed, and nothing else will ever rename or remove it.
+STALE_TMP_SECONDS = 3600
 
 
 def sha256(data: bytes) -> str:
@@ -19,14 +26,14 @@ class BlobStore:
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
 
-    def put(self, data: bytes, digest: str | None = None) -> str:
-        """Store ``data`` under its sha256 (atomically; a second put of the same bytes is free)."""
+    def put(self, data: bytes, digest: str | None = None) -> bool:
+        """Store ``data`` under its sha256, atomically. True if this call wrote it (False: it was there)."""
         digest = digest or sha256(data)
         target = self.path(digest)
         if target.exists():
-            return digest
+            return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -34,10 +41,28 @@ class BlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return digest
+        return True
+
+    def discard(self, digest: str) -> None:
+        """Remove a blob; the caller knows that no document refers to it."""
+        self.path(digest).unlink(missing_ok=True)
 
     def has(self, digest: str) -> bool:
         return self.path(digest).exists()
 
     def get(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()
+
+    def sweep_stale_tmp(self, older_than: float = STALE_TMP_SECONDS) -> int:
+        """Remove the temporary files killed imports left behind (older than ``older_than`` seconds): how many.
+
+        A file that cannot be removed is left for next time."""
+        # the wall clock of the machine that stamped the mtimes, not the app's (possibly fixed) clock
+        limit = time.time() - older_than
+        removed = 0
+        for tmp in self.root.glob(f"*/{TMP_PREFIX}*"):
+            with suppress(OSError):
+                if tmp.lstat().st_mtime < limit:
+                    tmp.unlink()
+                    removed += 1
+        return removed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -223,23 +224,23 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         from aksio.ingest import files
 
         target = self.course(course)
+        self.blobs.sweep_stale_tmp()
         found, errors = files.collect(list(paths))
         report = ImportReport(course_id=target.id, course_name=target.name)
-        report.failed.extend(FailedFile(path=e.path, reason=e.reason) for e in errors)
+        report.failed.extend(FailedFile(path=files.readable_path(e.path), reason=e.reason) for e in errors)
         sizes = [_size(p) for p in found]
         total_bytes, done = sum(sizes), 0
         tag_list = _tags(tags)
         for index, path in enumerate(found):
             on_page = None
             if progress:
-                progress(ImportProgress(index, len(found), str(path), done, total_bytes))
-                on_page = _page_reporter(
-                    progress, ImportProgress(index, len(found), str(path), done, total_bytes), sizes[index]
-                )
+                at = ImportProgress(index, len(found), files.readable_path(str(path)), done, total_bytes)
+                progress(at)
+                on_page = _page_reporter(progress, at, sizes[index])
             try:
                 self._import_one(path, target, tag_list, report, on_page)
             except ImportFailed as exc:
-                report.failed.append(FailedFile(path=exc.path, reason=exc.reason))
+                report.failed.append(FailedFile(path=files.readable_path(exc.path), reason=exc.reason))
             done += sizes[index]
         if progress:
             progress(ImportProgress(len(found), len(found), None, total_bytes, total_bytes))
@@ -257,24 +258,29 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
 
         data = files.read(path)
         digest = sha256(data)
-        existing = document_rows.by_sha(self.db, course.id, digest)
-        if existing:
-            report.skipped.append(
-                SkippedFile(path=str(path), reason=f"already imported as {existing.title!r}", document_id=existing.id)
-            )
+        shown = files.readable_path(str(path))
+        if self._skipped_as_copy(course, digest, shown, report):  # before parsing: a copy is not parsed at all
             return
         parsed = files.parse(path, data, self.settings.ingest.chunk_chars, on_page)
+        created = False
         try:
-            self.blobs.put(data, digest)
-        except OSError as exc:
-            raise ImportFailed(str(path), f"cannot store the original in {self.paths.blobs}: {exc}") from None
-        with self.db.write() as w:
-            doc_id, n_sections, n_chunks = document_rows.insert_parsed(
-                w, course.id, parsed, path.name, digest, len(data), tags
-            )
+            # The check is made again under the write lock: another import of the same file may have finished
+            # while this one parsed. Blobs are written (and dropped) only under that lock too, so a blob this
+            # import wrote is one no committed document refers to.
+            with self.db.write() as w:
+                if self._skipped_as_copy(course, digest, shown, report):
+                    return
+                created = self._store_original(shown, data, digest)
+                doc_id, n_sections, n_chunks = document_rows.insert_parsed(
+                    w, course.id, parsed, files.readable_path(path.name), digest, len(data), tags
+                )
+        except BaseException:
+            if created:
+                self._drop_unused_blob(digest)
+            raise
         report.imported.append(
             ImportedFile(
-                path=str(path),
+                path=shown,
                 document_id=doc_id,
                 title=parsed.title,
                 kind=parsed.kind,
@@ -284,6 +290,27 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
                 warnings=parsed.warnings,
             )
         )
+
+    def _skipped_as_copy(self, course: Course, digest: str, shown: str, report: ImportReport) -> bool:
+        """Whether the course has these bytes already (then the file is reported skipped)."""
+        existing = document_rows.by_sha(self.db, course.id, digest)
+        if existing:
+            reason = f"already imported as {existing.title!r}"
+            report.skipped.append(SkippedFile(path=shown, reason=reason, document_id=existing.id))
+        return existing is not None
+
+    def _store_original(self, shown: str, data: bytes, digest: str) -> bool:
+        try:
+            return self.blobs.put(data, digest)
+        except OSError as exc:
+            raise ImportFailed(shown, f"cannot store the original in {self.paths.blobs}: {exc}") from None
+
+    def _drop_unused_blob(self, digest: str) -> None:
+        """Remove the blob a failed import wrote, unless a document refers to it by now."""
+        # Whatever goes wrong here, the user must see the import's own error, and a blob kept is never harm.
+        with suppress(Exception), self.db.write():
+            if not document_rows.blob_used(self.db, digest):
+                self.blobs.discard(digest)
 
     # -- search -----------------------------------------------------------------------------------
 

@@ -109,8 +109,21 @@ def read(path: Path) -> bytes:
         raise ImportFailed(str(path), _unreachable(exc)) from None
 
 
+def readable_path(text: str) -> str:
+    """A path as text that can be stored and printed: bytes of a file name that are not UTF-8 (which Python
+    holds as lone surrogates, and SQLite, JSON and a UTF-8 terminal refuse) written as ``\\xe9``."""
+    try:
+        raw = os.fsencode(text)
+    except UnicodeEncodeError:  # a surrogate that no file name decodes to: typed, not listed
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def parse(path: Path, data: bytes, chunk_chars: int, on_page: PageCallback | None = None) -> ParsedDocument:
-    """Parse one file's bytes into a document; every failure is an ``ImportFailed`` naming the file."""
+    """Parse one file's bytes into a document; every failure is an ``ImportFailed`` naming the file.
+
+    ``path`` only names the document (messages, the title when the content has none): it is not read again."""
+    path = Path(readable_path(str(path)))
     found = kind_of(path)
     if found is None:
         raise ImportFailed(str(path), f"unsupported file type ({SUPPORTED})")

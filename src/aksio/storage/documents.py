@@ -75,6 +75,11 @@ def by_sha(db: Database, course_id: str, digest: str) -> Document | None:
     return _document(row) if row else None
 
 
+def blob_used(db: Database, digest: str) -> bool:
+    """Whether any document row, deleted ones too (a tombstone may still sync), refers to the blob ``digest``."""
+    return db.query_one("SELECT 1 FROM document WHERE sha256 = ? LIMIT 1", (digest,)) is not None
+
+
 def section_tree(db: Database, doc_id: str) -> list[Section]:
     rows = db.query(
         "SELECT id, title, level, page_start, page_end, parent_id FROM section "

@@ -106,6 +106,8 @@ class CardImportReport(Record, kw_only=True):
     course_id: str
     notes: int
     cards: int
+    duplicates: int = 0  # rows left out: the course has their card already
+    skipped: str | None = None  # why the whole file was not imported (it was before)
 
 
 class StudyDay(FrozenRecord, frozen=True):
@@ -239,25 +241,55 @@ class StudyMixin:
         return [self._card(i) for i in ids]
 
     def import_cards(
-        self, path: Path, course: str, *, kind: str = "basic", tags: Sequence[str] = ()
+        self, path: Path, course: str, *, kind: str = "basic", tags: Sequence[str] = (), again: bool = False
     ) -> CardImportReport:
-        """Import a CSV or TSV of front, back[, tags] rows as one transaction: all rows or none."""
+        """Import a CSV or TSV of front, back[, tags] rows as one transaction: all rows or none.
+
+        A file already imported into the course (same bytes, same kind) is skipped, and rows whose card the
+        course has already (same kind, front and back) are left out; ``again`` imports every row regardless."""
+        from aksio.blobs import sha256
+
         target = self.course(course)
+        data = _read_bytes(path)
+        digest = sha256(data)
+        report = CardImportReport(course_id=target.id, notes=0, cards=0)
+        if not again and self._earlier_card_import(target, digest, kind, report):
+            return report
         with collector_paused():
-            rows = _read_card_table(path)
             notes: list[dict[str, Any]] = []
             ords: list[list[int]] = []
-            for line_no, front, back, row_tags in rows:
+            for line_no, front, back, row_tags in _card_table(path, data):
                 try:
                     ords.append(ords_for(kind, front, back))
                 except InvalidInput as exc:
-                    raise InvalidInput(f"{path}:{line_no}: {exc}") from None
+                    raise InvalidInput(f"{_shown(path)}:{line_no}: {exc}") from None
                 notes.append(_note_values(kind, front, back, [*tags, *row_tags], "import", None, None))
             if not notes:
-                raise InvalidInput(f"{path}: no cards in this file")
+                raise InvalidInput(f"{_shown(path)}: no cards in this file")
+            # checked again under the write lock: the same file may have been imported meanwhile
             with self.db.write() as w:
-                ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))[1]
-        return CardImportReport(course_id=target.id, notes=len(notes), cards=sum(len(i) for i in ids))
+                if not again:
+                    if self._earlier_card_import(target, digest, kind, report):
+                        return report
+                    known = card_rows.note_texts(self.db, target.id, kind)
+                    keep = [i for i, n in enumerate(notes) if (n["front"], n["back"]) not in known]
+                    report.duplicates = len(notes) - len(keep)
+                    notes, ords = [notes[i] for i in keep], [ords[i] for i in keep]
+                ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))[1] if notes else []
+                report.notes, report.cards = len(notes), sum(len(i) for i in ids)
+                filename = _shown(path.name)
+                card_rows.record_import(w, target.id, digest, kind, filename, report.notes, report.cards)
+        return report
+
+    def _earlier_card_import(self, course: Course, digest: str, kind: str, report: CardImportReport) -> bool:
+        """Whether these bytes were imported into the course as ``kind`` already (the report then says when)."""
+        earlier = card_rows.earlier_import(self.db, course.id, digest, kind)
+        if earlier is not None:
+            report.skipped = (
+                f"already imported into {course.name} on {earlier['created_at'][:10]} as {earlier['filename']!r} "
+                f"({earlier['notes']} notes)"
+            )
+        return earlier is not None
 
     def card(self, ref: str) -> Card:
         found = card_rows.find(self.db, ref.strip())
@@ -807,17 +839,27 @@ def _note_values(
     }
 
 
-def _read_card_table(path: Path) -> list[tuple[int, str, str, list[str]]]:
-    """Rows of (line, front, back, tags) from a CSV/TSV. Header optional; every problem names its line."""
+def _shown(path: str | Path) -> str:
+    from aksio.ingest.files import readable_path
+
+    return readable_path(str(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise InvalidInput(f"{_shown(path)}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _card_table(path: Path, data: bytes) -> list[tuple[int, str, str, list[str]]]:
+    """Rows of (line, front, back, tags) from a CSV/TSV. Header optional; every problem names its line."""
+    name = _shown(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
+        raise InvalidInput(f"{name}:{line}: not UTF-8 text; save the file as UTF-8") from None
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[tuple[int, str, str, list[str]]] = []
@@ -831,15 +873,15 @@ def _read_card_table(path: Path) -> list[tuple[int, str, str, list[str]]]:
                 width = len(record)
                 continue
             if len(record) < 2:
-                raise InvalidInput(f"{path}:{line}: expected front and back columns, found {len(record)}")
+                raise InvalidInput(f"{name}:{line}: expected front and back columns, found {len(record)}")
             if width is None:
                 width = len(record)
             elif len(record) != width:
-                raise InvalidInput(f"{path}:{line}: {len(record)} columns where the file has {width}")
+                raise InvalidInput(f"{name}:{line}: {len(record)} columns where the file has {width}")
             if len(record) > 3:
-                raise InvalidInput(f"{path}:{line}: at most 3 columns (front, back, tags), found {len(record)}")
+                raise InvalidInput(f"{name}:{line}: at most 3 columns (front, back, tags), found {len(record)}")
             tags = record[2].replace(";", ",").replace(" ", ",").split(",") if len(record) > 2 else []
             out.append((line, record[0], record[1], [t for t in tags if t]))
     except csv.Error as exc:
-        raise InvalidInput(f"{path}:{reader.line_num}: {exc}") from None
+        raise InvalidInput(f"{name}:{reader.line_num}: {exc}") from None
     return out

@@ -73,7 +73,8 @@ def test_csv_import_names_the_bad_line_and_imports_nothing(cli: Cli, tmp_path: P
     assert _ids(cli) == []
     bad.write_text("front,back\nQ1,A1\nQ2,A2\n", encoding="utf-8")
     code, out, _ = cli("card", "import", str(bad), "-c", "Geo", "--json")
-    assert json.loads(out) == {"course_id": json.loads(out)["course_id"], "notes": 2, "cards": 2}
+    report = json.loads(out)
+    assert report == {"course_id": report["course_id"], "notes": 2, "cards": 2, "duplicates": 0, "skipped": None}
 
 
 def test_study_loop_grades_undoes_and_summarises(cli: Cli, tmp_path: Path, home: Path) -> None:

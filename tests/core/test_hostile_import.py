@@ -1,5 +1,5 @@
 """Imports under hostile conditions: file names that are not UTF-8, a failure after the original was stored,
-two imports of one file at once, temporary files a killed import left."""
+two imports of one file at once, temporary files a killed import left, and a card table imported twice."""
 
 from __future__ import annotations
 
@@ -70,6 +70,16 @@ def test_a_file_name_that_is_not_utf8_imports_beside_the_others(cli: Cli, home: 
     assert code == 0 and json.loads(out)["title"] == "Coffee"
 
 
+def test_a_card_table_whose_name_is_not_utf8_imports(aksio: Aksio, tmp_path: Path) -> None:
+    aksio.add_course("OS")
+    path = os.fsencode(tmp_path) + b"/d\xe9ck.csv"
+    with open(path, "wb") as fh:
+        fh.write(b"Q1,A1\n")
+    report = aksio.import_cards(Path(os.fsdecode(path)), "OS")
+    assert report.cards == 1
+    assert aksio.db.query_one("SELECT filename FROM card_import")[0] == "d\\xe9ck.csv"
+
+
 # -- no blob left behind by a failed import -------------------------------------------------------------
 
 
@@ -117,24 +127,28 @@ def test_a_failed_import_keeps_the_blob_another_document_uses(
 # -- two imports of one file at once --------------------------------------------------------------------
 
 
-def _import_in_a_process(home: Path, path: Path, start: Any, results: Any) -> None:
+def _import_in_a_process(home: Path, what: str, path: Path, start: Any, results: Any) -> None:
     """One racer: its own process and facade, released together with the other by ``start``; it reports
     (imported, skipped, failed), or the exception that ended it."""
     try:
         with Aksio.open(home, FixedClock(NOW), tz=UTC) as app:
             start.wait(timeout=30)
-            report = app.import_paths([path], "OS")
-            results.put((len(report.imported), len(report.skipped), len(report.failed)))
+            if what == "document":
+                report = app.import_paths([path], "OS")
+                results.put((len(report.imported), len(report.skipped), len(report.failed)))
+            else:
+                cards = app.import_cards(path, "OS")
+                results.put((cards.notes, int(cards.skipped is not None), 0))
     except BaseException as exc:
         results.put(repr(exc))
         raise
 
 
-def _race(home: Path, path: Path) -> list[tuple[int, int, int]]:
+def _race(home: Path, what: str, path: Path) -> list[tuple[int, int, int]]:
     """Two processes import ``path`` at the same moment; what each reported, sorted."""
     ctx = multiprocessing.get_context("fork")  # no connection is open in this process while it forks
     start, results = ctx.Barrier(2), ctx.Queue()
-    racers = [ctx.Process(target=_import_in_a_process, args=(home, path, start, results)) for _ in range(2)]
+    racers = [ctx.Process(target=_import_in_a_process, args=(home, what, path, start, results)) for _ in range(2)]
     for racer in racers:
         racer.start()
     outcomes = [results.get(timeout=60) for _ in racers]
@@ -153,9 +167,20 @@ def test_two_processes_importing_one_file_at_once_make_one_document(tmp_path: Pa
     paragraphs = "".join(f"## Part {i}\n\nPaging keeps page {i} of the process in memory.\n\n" for i in range(1000))
     path = tmp_path / "paging.md"
     path.write_text(f"# Paging {round_}\n\n{paragraphs}", encoding="utf-8")
-    assert _race(home, path) == [(0, 1, 0), (1, 0, 0)]
+    assert _race(home, "document", path) == [(0, 1, 0), (1, 0, 0)]
     with Aksio.open(home, FixedClock(NOW), tz=UTC) as app:
         assert len(app.documents("OS")) == 1
+
+
+def test_two_processes_importing_one_card_table_at_once_add_its_cards_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Aksio.open(home, FixedClock(NOW), tz=UTC) as app:
+        app.add_course("OS")
+    path = tmp_path / "deck.csv"
+    path.write_text("".join(f"Question {i},Answer {i}\n" for i in range(2000)), encoding="utf-8")
+    assert _race(home, "cards", path) == [(0, 1, 0), (2000, 0, 0)]
+    with Aksio.open(home, FixedClock(NOW), tz=UTC) as app:
+        assert len(app.cards("OS")) == 2000
 
 
 # -- temporary files of killed imports -----------------------------------------------------------------
@@ -177,3 +202,76 @@ def test_an_import_removes_a_stale_temporary_blob_and_keeps_a_fresh_one(
     assert aksio.import_paths([path], "OS").imported
     assert not stale.exists()
     assert fresh.exists()
+
+
+# -- a card table imported twice ------------------------------------------------------------------------
+
+
+def test_importing_one_card_table_twice_skips_it_the_second_time(cli: Cli, home: Path, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.csv"
+    deck.write_text("front,back\nWhat does a TLB cache?,Page-table entries\nMutex,A lock\n", encoding="utf-8")
+    cli("course", "add", "OS")
+    code, out, _ = cli("card", "import", str(deck), "-c", "OS", "--json")
+    assert code == 0
+    assert json.loads(out) | {"course_id": ""} == {
+        "course_id": "",
+        "notes": 2,
+        "cards": 2,
+        "duplicates": 0,
+        "skipped": None,
+    }
+    copy = tmp_path / "deck copy.csv"
+    copy.write_bytes(deck.read_bytes())
+    code, out, _ = cli("card", "import", str(copy), "-c", "OS", "--json")
+    assert code == 0
+    again = json.loads(out)
+    assert (again["notes"], again["cards"]) == (0, 0)
+    assert again["skipped"] == "already imported into OS on 2026-01-05 as 'deck.csv' (2 notes)"
+    code, out, _ = cli("card", "import", str(deck), "-c", "OS")
+    assert code == 0 and "skipped" in out and "--again" in out
+    code, out, _ = cli("card", "list", "-c", "OS", "--json")
+    assert len(json.loads(out)["cards"]) == 2
+    code, out, _ = cli("card", "import", str(deck), "-c", "OS", "--again")
+    assert code == 0 and "imported 2 note(s), 2 card(s)" in out
+    code, out, _ = cli("card", "list", "-c", "OS", "--json")
+    assert len(json.loads(out)["cards"]) == 4
+
+
+def test_a_card_table_imported_into_another_course_or_as_another_kind_is_not_skipped(
+    aksio: Aksio, tmp_path: Path
+) -> None:
+    aksio.add_course("OS")
+    aksio.add_course("Networks")
+    deck = tmp_path / "deck.csv"
+    deck.write_text("Mutex,A lock\n", encoding="utf-8")
+    assert aksio.import_cards(deck, "OS").cards == 1
+    assert aksio.import_cards(deck, "Networks").cards == 1
+    assert aksio.import_cards(deck, "OS", kind="reverse").cards == 2
+
+
+def test_rows_whose_card_the_course_has_are_left_out(aksio: Aksio, tmp_path: Path) -> None:
+    aksio.add_course("OS")
+    aksio.add_card("OS", "Mutex", "A lock")
+    deleted = aksio.add_card("OS", "Semaphore", "A counter")[0]
+    aksio.delete_card(deleted.id)
+    deck = tmp_path / "deck.csv"
+    deck.write_text("Mutex,A lock\n Semaphore , A counter\nTLB,A cache of page-table entries\n", encoding="utf-8")
+    report = aksio.import_cards(deck, "OS")
+    assert (report.notes, report.cards, report.duplicates) == (2, 2, 1)
+    assert sorted(c.front for c in aksio.cards("OS")) == ["Mutex", "Semaphore", "TLB"]
+
+
+def test_a_card_import_is_remembered_in_a_synced_row(aksio: Aksio, tmp_path: Path) -> None:
+    course = aksio.add_course("OS")
+    deck = tmp_path / "deck.csv"
+    deck.write_text("Mutex,A lock\n", encoding="utf-8")
+    aksio.import_cards(deck, "OS")
+    row = aksio.db.query_one("SELECT * FROM card_import")
+    assert (row["course_id"], row["sha256"], row["kind"], row["filename"]) == (
+        course.id,
+        _sha(deck.read_bytes()),
+        "basic",
+        "deck.csv",
+    )
+    logged = aksio.db.query("SELECT row_id, op FROM change_log WHERE tbl = 'card_import'")
+    assert [(r["row_id"], r["op"]) for r in logged] == [(row["id"], "insert")]

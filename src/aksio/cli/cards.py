@@ -216,15 +216,24 @@ def card_import(
     course: Annotated[str, typer.Option("--course", "-c", help="Course name, code or id.")],
     kind: Annotated[str, typer.Option("--kind", "-k", help="basic, reverse or cloze.")] = "basic",
     tag: TagOpt = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="Import every row even if this file or its cards are in the course.")
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Import cards from a CSV/TSV file, all or nothing."""
+    """Import cards from a CSV/TSV file, all or nothing; a file imported before is skipped."""
+    from rich.markup import escape
+
     with _open() as aksio:
-        report = aksio.import_cards(path, course, kind=kind, tags=tag or [])
+        report = aksio.import_cards(path, course, kind=kind, tags=tag or [], again=again)
     if json:
         print_json(report)
         return
-    console().print(f"imported {report.notes} note(s), {report.cards} card(s)")
+    if report.skipped:
+        console().print(f"[yellow]skipped[/]: {escape(report.skipped)}; --again imports it again")
+        return
+    left_out = f"; {report.duplicates} already in the course left out" if report.duplicates else ""
+    console().print(f"imported {report.notes} note(s), {report.cards} card(s){left_out}")
 
 
 @card_app.command("leeches")

@@ -216,6 +216,29 @@ def insert_notes(
     return note_ids, result
 
 
+def earlier_import(db: Database, course_id: str, digest: str, kind: str) -> sqlite3.Row | None:
+    """The first import of this card table (by content, as ``kind``) into the course: created_at, filename,
+    notes, cards; None if it was never imported there."""
+    return db.query_one(
+        "SELECT created_at, filename, notes, cards FROM card_import "
+        "WHERE course_id = ? AND sha256 = ? AND kind = ? AND deleted = 0 ORDER BY created_at LIMIT 1",
+        (course_id, digest, kind),
+    )
+
+
+def record_import(w: Writer, course_id: str, digest: str, kind: str, filename: str, notes: int, cards: int) -> str:
+    values = {"course_id": course_id, "sha256": digest, "kind": kind, "filename": filename, "notes": notes}
+    return w.insert("card_import", {**values, "cards": cards})
+
+
+def note_texts(db: Database, course_id: str, kind: str) -> set[tuple[str, str]]:
+    """(front, back) of the course's live notes of ``kind``: what a card import leaves out as already there."""
+    rows = db.conn.execute(
+        "SELECT front, back FROM note WHERE course_id = ? AND kind = ? AND deleted = 0", (course_id, kind)
+    )
+    return {(front, back) for front, back in rows}
+
+
 def update_card(w: Writer, card_id: str, changes: dict[str, Any]) -> None:
     w.update("card", card_id, changes)
 

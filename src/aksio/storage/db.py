@@ -19,7 +19,9 @@ from aksio.storage.migrations import LATEST, MIGRATIONS
 APP_MARK = "aksio"
 
 # Tables whose rows are synced: every write to them is stamped and logged.
-SYNCED = frozenset({"course", "document", "section", "chunk", "note", "card", "review", "question", "study_session"})
+SYNCED = frozenset(
+    {"course", "document", "section", "chunk", "note", "card", "review", "question", "study_session", "card_import"}
+)
 # Columns that exist only on this device (they key local indexes) and never enter the change log.
 LOCAL_COLUMNS = frozenset({"rid"})
 

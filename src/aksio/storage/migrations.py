@@ -267,6 +267,21 @@ MIGRATIONS: list[str] = [
     INSERT INTO review_hour (hour, answers, ms)
         SELECT substr(reviewed_at, 1, 13), count(*), sum(duration_ms) FROM review WHERE deleted = 0 GROUP BY 1;
     """,
+    # 6: card tables imported into a course, known by their content, so that importing one again is skipped
+    # on every device (synced)
+    f"""
+    CREATE TABLE card_import (
+        id TEXT PRIMARY KEY,
+        course_id TEXT NOT NULL REFERENCES course (id),
+        sha256 TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        notes INTEGER NOT NULL,
+        cards INTEGER NOT NULL,
+        {SYNC_COLUMNS}
+    );
+    CREATE INDEX card_import_course ON card_import (course_id, sha256);
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

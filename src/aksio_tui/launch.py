@@ -20,8 +20,8 @@ def run(aksio: Aksio, course_id: str | None, start: str) -> None:
     AksioApp(aksio, course=course_id, start=start, core=core, first_board=first_board).run()
 
 
-def serve(command: str, port: int) -> None:
-    """Serve ``command`` (an `aksio tui` command line) to a browser on 127.0.0.1 with textual-serve."""
-    from textual_serve.server import Server
+def serve(command: str, port: int, host: str) -> None:
+    """Serve ``command`` (an `aksio tui` command line) to a browser, behind a secret printed in its address."""
+    from aksio_tui.web import AksioWebServer
 
-    Server(command, host="127.0.0.1", port=port, title="Aksio").serve()
+    AksioWebServer(command, port=port, host=host).serve()

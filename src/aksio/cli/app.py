@@ -478,22 +478,27 @@ def _run_tui(course: str | None, start: str = "dashboard") -> None:
 
 @app.command("web")
 def web(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8000,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (1-65535).")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; other than 127.0.0.1, other machines can reach it.")
+    ] = "127.0.0.1",
 ) -> None:
-    """Serve the terminal app to a browser on this machine (textual-serve, 127.0.0.1 only)."""
+    """Serve the terminal app to a browser (textual-serve) at an address holding a secret made for this run."""
     import shlex
     import sys
 
     from aksio.cli.frontends import frontend
+    from aksio.errors import InvalidInput
 
+    if not 1 <= port <= 65535:
+        raise InvalidInput(f"--port {port}: a port is a number from 1 to 65535")
     serve = frontend("web")
     home = _state["home"]
     command = f"{shlex.quote(sys.executable)} -m aksio.cli"
     if home is not None:
         command += f" --home {shlex.quote(str(home))}"
     command += " tui"
-    console().print(f"Aksio on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    serve(command, port)
+    serve(command, port, host)
 
 
 def _quote(text: str) -> str:

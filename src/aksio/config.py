@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from msgspec import Meta, field
 
 from aksio.errors import ConfigError
 from aksio.records import Invalid, Record, bounds, field_types, is_record, plain, validated
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
 
 APP = "aksio"
 
@@ -170,12 +173,10 @@ def _env_home() -> Path | None:
 
 def load_settings(paths: Paths) -> Settings:
     """Read the config file and the environment (which wins); a bad value is a one-line ``ConfigError``."""
-    data: dict[str, Any] = {}
-    if paths.config_file.exists():
-        try:
-            data = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
+    try:
+        data = tomllib.loads(_config_text(paths))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
     if not data and not any(name.upper().startswith(ENV_PREFIX) for name in os.environ):
         return Settings()  # nothing to check (the defaults are)
     try:
@@ -189,39 +190,83 @@ def settings_as_dict(settings: Settings) -> dict[str, Any]:
     return out
 
 
+def _config_text(paths: Paths) -> str:
+    """The config file's text; empty when there is none."""
+    if not paths.config_file.exists():
+        return ""
+    try:
+        return paths.config_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
+
+
+def edit_config_file(paths: Paths, change: Callable[[TOMLDocument], None]) -> Settings:
+    """Make ``change`` to the config file's TOML document and write the file again if the settings it then holds
+    are valid (else ``Invalid`` escapes and nothing is written). The document is tomlkit's, edited in place: the
+    user's comments, blank lines, key order and other tables stay as they were. Returns the settings written."""
+    import tempfile
+
+    import tomlkit  # only on a write: reading needs tomllib alone
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        document = tomlkit.parse(_config_text(paths))
+    except TOMLKitError as exc:
+        raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
+    change(document)
+    text = tomlkit.dumps(document)
+    written = Settings.from_data(tomllib.loads(text))  # read back as load_settings will read it
+    folder = paths.config_file.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml.tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if paths.config_file.exists():  # keep its mode: the file may hold an API key the user made private
+            tmp.chmod(paths.config_file.stat().st_mode & 0o7777)
+        tmp.replace(paths.config_file)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return written
+
+
 def set_value(paths: Paths, key: str, raw: str) -> Any:
     """Validate ``key = raw`` against the settings model and write it to the config file. Returns the value."""
-    import tomli_w
-
     parts = key.split(".")
-    data: dict[str, Any] = {}
-    if paths.config_file.exists():
-        try:
-            data = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None
-    known = settings_as_dict(Settings())
-    node: Any = known
+    node: Any = settings_as_dict(Settings())
     for part in parts:
         if not isinstance(node, dict) or part not in node:
             raise ConfigError(f"unknown setting {key!r}", cli_hint="see `aksio config show` for the keys")
         node = node[part]
     if isinstance(node, dict):
+        if not node:  # tui.keymap: keys of the user's choosing
+            raise ConfigError(f"{key!r} is a table; edit it in the config file or in the app's settings")
         raise ConfigError(f"{key!r} is a group of settings; set one of its keys, e.g. {key}.{next(iter(node))}")
-    target = data
-    for part in parts[:-1]:
-        target = target.setdefault(part, {})
-    target[parts[-1]] = raw
+
+    def change(document: TOMLDocument) -> None:
+        table: Any = document
+        for part in parts[:-1]:
+            if part not in table:
+                table[part] = {}
+            table = table[part]
+            if not isinstance(table, MutableMapping):
+                raise ConfigError(f"{paths.config_file}: {part} is not a table")
+        table[parts[-1]] = raw
+        # stored as the model reads it (25, true), not as the string typed on the command line
+        table[parts[-1]] = _at(settings_as_dict(Settings.from_data(document.unwrap())), parts)
+
     try:
-        checked = Settings.from_data(data)
+        written = edit_config_file(paths, change)
     except Invalid as exc:
-        raise ConfigError(f"{key}: {exc.msg}") from None
-    value: Any = settings_as_dict(checked)
-    for part in parts:
-        value = value[part]
-    target[parts[-1]] = value  # store the typed value, not the string typed on the command line
-    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = paths.config_file.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-    tmp.replace(paths.config_file)
-    return value
+        raise ConfigError(f"{exc.where or key}: {exc.msg}") from None
+    return _at(settings_as_dict(written), parts)
+
+
+def _at(data: dict[str, Any], path: list[str]) -> Any:
+    for part in path:
+        data = data[part]
+    return data

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from aksio.config import Settings
+from aksio.config import edit_config_file
 from aksio.errors import ConfigError
 from aksio.records import Invalid
 
 if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
+
     from aksio.config import Paths
 
 
 def set_keymap(paths: Paths, keymap: Mapping[str, str]) -> dict[str, str]:
-    """Write ``keymap`` (binding id -> keys, e.g. ``"review.good" = "3,j"``) as the config file's whole
-    ``[tui.keymap]`` table; an empty one removes the table. Returns the keymap as written."""
-    import tomli_w
-
+    """Make ``keymap`` (binding id -> keys, e.g. ``"review.good" = "3,j"``) the config file's ``[tui.keymap]``
+    table, edited in place: a binding kept keeps its place and comment, one dropped goes, a new one is added; an
+    empty keymap removes the table. Returns the keymap as written."""
     cleaned: dict[str, str] = {}
     for binding_id, keys in keymap.items():
         name = binding_id.strip()
@@ -28,31 +28,33 @@ def set_keymap(paths: Paths, keymap: Mapping[str, str]) -> dict[str, str]:
         if not value:
             raise ConfigError(f"tui.keymap: no key given for {name!r}")
         cleaned[name] = value
-    data = _read(paths)
-    tui = data.setdefault("tui", {})
-    if not isinstance(tui, dict):
-        raise ConfigError(f"{paths.config_file}: tui is not a table")
-    if cleaned:
-        tui["keymap"] = dict(sorted(cleaned.items()))
-    else:
-        tui.pop("keymap", None)
-        if not tui:
-            del data["tui"]
+
+    def change(document: TOMLDocument) -> None:
+        if "tui" not in document:
+            if not cleaned:
+                return
+            import tomlkit
+
+            document["tui"] = tomlkit.table(is_super_table=True)  # written as [tui.keymap] alone
+        tui: Any = document["tui"]
+        if not isinstance(tui, MutableMapping):
+            raise ConfigError(f"{paths.config_file}: tui is not a table")
+        if not cleaned:
+            tui.pop("keymap", None)
+            return
+        if "keymap" not in tui:
+            tui["keymap"] = dict(sorted(cleaned.items()))
+            return
+        table = tui["keymap"]
+        if not isinstance(table, MutableMapping):
+            raise ConfigError(f"{paths.config_file}: tui.keymap is not a table")
+        for name in [name for name in table if name not in cleaned]:
+            del table[name]
+        for name, keys in sorted(cleaned.items()):
+            table[name] = keys
+
     try:
-        Settings.from_data(data)
+        edit_config_file(paths, change)
     except Invalid as exc:
         raise ConfigError(str(exc)) from None
-    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = paths.config_file.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-    tmp.replace(paths.config_file)
     return cleaned
-
-
-def _read(paths: Paths) -> dict[str, Any]:
-    if not paths.config_file.exists():
-        return {}
-    try:
-        return tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{paths.config_file}: not valid TOML ({exc})") from None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -38,6 +41,14 @@ class DatabaseError(AksioError):
     """The database file is corrupt, locked, or from a newer Aksio."""
 
 
+class ReadOnly(DatabaseError):
+    """The data dir or the database file cannot be written: nothing was changed."""
+
+
+class DiskFull(DatabaseError):
+    """The disk holding the data dir is full: nothing was changed."""
+
+
 class ImportFailed(AksioError):
     """One file could not be imported; ``path`` names it."""
 
@@ -64,3 +75,26 @@ def one_of(
     if len(found) > 1:
         raise Ambiguous(f"{ref!r} matches {len(found)} {what}s: {', '.join(described[:5])}; {hint}", cli_hint=cli_hint)
     return found[0]
+
+
+def read_only(where: Path, what: str = "the data dir") -> ReadOnly:
+    """The error for a write refused because ``where`` (``what``: the data dir, the database file) is read-only."""
+    return ReadOnly(f"cannot write to {where}: {what} is read-only; nothing was changed")
+
+
+def disk_full(where: Path) -> DiskFull:
+    """The error for a write that found no room on the disk holding ``where``, with the room left there."""
+    try:
+        free = f"{shutil.disk_usage(where).free / 1e6:.1f} MB free at {where}"
+    except OSError:
+        free = f"at {where}"
+    return DiskFull(f"the disk is full ({free}): free some space and try again; nothing was changed")
+
+
+def os_failure(exc: OSError, where: Path) -> DatabaseError | None:
+    """What a failed write under ``where`` means to a student (disk full, read-only), or None for other causes."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return disk_full(where)
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return read_only(where)
+    return None

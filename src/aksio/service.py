@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import date, datetime, tzinfo
@@ -14,7 +15,7 @@ from aksio.activity import ActivityMixin
 from aksio.blobs import BlobStore, sha256
 from aksio.clock import Clock, SystemClock
 from aksio.config import Paths, Settings, load_settings
-from aksio.errors import AksioError, DatabaseError, ImportFailed, InvalidInput, NotFound, one_of
+from aksio.errors import AksioError, DatabaseError, ImportFailed, InvalidInput, NotFound, one_of, os_failure
 from aksio.generation import GenerateMixin
 from aksio.ingest.parsed import PageCallback
 from aksio.models import (
@@ -32,7 +33,7 @@ from aksio.records import FrozenRecord, Invalid, plain, shallow, validated
 from aksio.storage import courses as course_rows
 from aksio.storage import documents as document_rows
 from aksio.storage import search as search_index
-from aksio.storage.db import Database
+from aksio.storage.db import Database, sqlite_failure
 from aksio.study import StudyMixin
 
 _UNSET: Any = object()
@@ -303,7 +304,8 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         try:
             return self.blobs.put(data, digest)
         except OSError as exc:
-            raise ImportFailed(shown, f"cannot store the original in {self.paths.blobs}: {exc}") from None
+            reason = os_failure(exc, self.paths.home) or f"cannot store the original in {self.paths.blobs}: {exc}"
+            raise ImportFailed(shown, str(reason)) from None
 
     def _drop_unused_blob(self, digest: str) -> None:
         """Remove the blob a failed import wrote, unless a document refers to it by now."""
@@ -322,6 +324,11 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
             raise InvalidInput("--limit must be at least 1")
         course_id = self.course_id(course) if course else None
         return search_index.search(self.db, query, course_id, limit)
+
+
+def database_failure(exc: sqlite3.Error, home: Path | None = None) -> AksioError:
+    """What an SQLite error that escaped the core (a read meeting damage or a full disk) means to a student."""
+    return sqlite_failure(exc, Paths(home).database) or DatabaseError(f"unexpected database error: {exc}")
 
 
 def _page_reporter(progress: Callable[[ImportProgress], None], at: ImportProgress, size: int) -> PageCallback:
@@ -397,4 +404,4 @@ def _size(path: Path) -> int:
         return 0
 
 
-__all__ = ["Aksio", "AksioError", "ImportProgress"]
+__all__ = ["Aksio", "AksioError", "ImportProgress", "database_failure"]

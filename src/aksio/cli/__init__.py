@@ -30,7 +30,10 @@ def main(argv: list[str] | None = None) -> None:
 
         if isinstance(exc, AksioError):
             fail(error_line(exc), code=exc.exit_code)
-        if isinstance(exc, sqlite3.DatabaseError):  # damage found past the checks made when opening
-            fail(f"the database is corrupt ({exc}); run `aksio doctor` and restore it from a backup", code=1)
+        if isinstance(exc, sqlite3.Error):  # met past the core's own checks (a read): damage, a full disk...
+            from aksio.cli.app import _state
+            from aksio.service import database_failure
+
+            fail(error_line(database_failure(exc, _state["home"])), code=1)
         raise
     sys.exit(0)

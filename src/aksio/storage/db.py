@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aksio.clock import Clock, iso
-from aksio.errors import DatabaseError
+from aksio.errors import DatabaseError, ReadOnly, disk_full, read_only
 from aksio.ids import SHORT_ID, new_id
 from aksio.storage.hlc import HybridClock, Stamp
 from aksio.storage.migrations import LATEST, MIGRATIONS
@@ -22,6 +24,10 @@ APP_MARK = "aksio"
 SYNCED = frozenset(
     {"course", "document", "section", "chunk", "note", "card", "review", "question", "study_session", "card_import"}
 )
+# how often the WAL is copied into the database and starts over, and the size it is cut back to (Database._open)
+WAL_CHECKPOINT_PAGES = 2000
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
+_BESIDE = ("-wal", "-shm")  # the files WAL keeps beside the database
 # Columns that exist only on this device (they key local indexes) and never enter the change log.
 LOCAL_COLUMNS = frozenset({"rid"})
 
@@ -29,8 +35,19 @@ LOCAL_COLUMNS = frozenset({"rid"})
 class Database:
     """One open database file. Not thread-safe: one per thread (the TUI opens one per worker)."""
 
-    def __init__(self, conn: sqlite3.Connection, clock: Clock, device: str, hlc: HybridClock) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        clock: Clock,
+        device: str,
+        hlc: HybridClock,
+        path: Path,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self.conn = conn
+        self.path = path
+        self.read_only = read_only  # opened read-only (it cannot be written): every write is refused
         self.clock = clock
         self.device = device
         self.hlc = hlc
@@ -45,11 +62,25 @@ class Database:
 
     @classmethod
     def open(cls, path: Path, clock: Clock) -> Database:
-        """Open (creating and migrating if needed) the database at ``path``."""
+        """Open (creating and migrating if needed) the database at ``path``. A data dir or file that cannot be
+        written is opened read-only: reading works, and a write is refused with one line saying why."""
+        writable = _writable(path)
+        if not writable and not path.exists():
+            raise _read_only(path)
         try:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            return cls._open(path, clock, writable)
+        except ReadOnly:
+            if not writable:
+                raise
+        # SQLite found it read-only though the permissions said otherwise (a read-only mount, an immutable file)
+        return cls._open(path, clock, writable=False)
+
+    @classmethod
+    def _open(cls, path: Path, clock: Clock, writable: bool) -> Database:
+        try:
+            conn = _connect(path, writable)
         except sqlite3.Error as exc:
-            raise DatabaseError(f"cannot open database {path}: {exc}") from None
+            raise sqlite_failure(exc, path) or DatabaseError(f"cannot open database {path}: {exc}") from None
         conn.row_factory = sqlite3.Row
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -62,25 +93,34 @@ class Database:
                 raise DatabaseError(f"{path} is an SQLite file but not an Aksio database")
             if version == 0 and _has_tables(conn):
                 raise DatabaseError(f"{path} is an SQLite file but not an Aksio database")
-            conn.execute("PRAGMA journal_mode = WAL")
+            if not writable and version < LATEST:
+                raise ReadOnly(
+                    f"{path} needs updating for this Aksio, but {_unwritable_part(path)[1]} is read-only: "
+                    "make it writable and try again"
+                )
+            if writable:
+                conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA cache_size = -32000")  # 32 MB: bulk inserts touch many index pages
-            # An answer writes ~20 WAL pages; checkpointing every 1000 (the default) stalls one answer in fifty
-            # for a few ms. Every 10000 pages (~40 MB of WAL) keeps the stalls rare; close() checkpoints too.
-            conn.execute("PRAGMA wal_autocheckpoint = 10000")
+            # An answer writes ~18 WAL pages. A checkpoint every 1000 (SQLite's default) stalls one answer in 57
+            # by ~12 ms; every 10000 one in 570 by ~70 ms, but the WAL grew to 40 MB, which a nearly full disk
+            # may not have. Every 2000: one in 110 by ~20 ms, an 8 MB WAL, cut back to 16 MB after a large
+            # import. close() checkpoints too.
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
             _migrate(conn, version)
             device = _meta(conn, "device_id")
             last = conn.execute("SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            raise DatabaseError(f"{path} is corrupt or not a database ({exc}); restore it from a backup") from None
+            raise sqlite_failure(exc, path) or _corrupt(path, exc) from None
         except DatabaseError:
             conn.close()
             raise
         hlc = HybridClock(clock, device, Stamp.parse(last[0]) if last else None)
-        return cls(conn, clock, device, hlc)
+        return cls(conn, clock, device, hlc, path, read_only=not writable)
 
     def close(self) -> None:
         # if another connection is busy with the database, its own close will checkpoint
@@ -133,18 +173,27 @@ class Database:
         """One transaction per user action: everything inside commits together or not at all."""
         if self._in_tx:
             raise RuntimeError("nested write transaction")
+        if self.read_only:
+            raise _read_only(self.path)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise DatabaseError(f"the database is busy ({exc}); is another Aksio writing?") from None
+            raise sqlite_failure(exc, self.path) or DatabaseError(f"cannot start a change: {exc}") from None
         self._in_tx = True
         try:
             yield Writer(self)
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            # SQLite ends the transaction itself on some errors (a full disk, an I/O error): rolling back again
+            # would fail with "no transaction is active" and hide the real cause
+            if self.conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            failure = sqlite_failure(exc, self.path) if isinstance(exc, sqlite3.Error) else None
+            if failure is not None:
+                raise failure from None
             raise
         else:
-            self.conn.execute("COMMIT")
             self.generation += 1
         finally:
             self._in_tx = False
@@ -276,6 +325,82 @@ class Writer:
 
     def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
         return self.conn.executemany(sql, params)
+
+
+def sqlite_failure(exc: sqlite3.Error, path: Path) -> DatabaseError | None:
+    """What an SQLite error on the database at ``path`` means to a student, told by its result code; None when
+    neither the disk nor the file is the cause (a constraint, a bug: it surfaces as it is)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    name = getattr(exc, "sqlite_errorname", str(code))
+    primary = code & 0xFF  # an extended code (SQLITE_READONLY_DIRECTORY...) keeps its primary code in its low byte
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return _corrupt(path, exc)
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseError(f"the database is busy ({exc}); is another Aksio writing?")
+    if primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and _free_bytes(path.parent) < 1 << 20):
+        return disk_full(path.parent)
+    if primary == sqlite3.SQLITE_READONLY or (
+        primary in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM) and not _writable(path)
+    ):
+        return _read_only(path)
+    if primary == sqlite3.SQLITE_IOERR:
+        return DatabaseError(
+            f"cannot read or write {path}: the disk reported an error ({name}); nothing was changed: "
+            "check the disk and try again"
+        )
+    if primary in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return DatabaseError(f"cannot open {path} ({name}): check that it exists and that you may read it")
+    return None
+
+
+def _corrupt(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    return DatabaseError(f"{path} is corrupt or not a database ({exc}); restore it from a backup")
+
+
+def _writable(path: Path) -> bool:
+    """Whether the database at ``path`` can be written: its dir (WAL needs the -wal and -shm files beside it),
+    the file itself and those two files if they are there."""
+    return _unwritable(path) is None
+
+
+def _unwritable(path: Path) -> tuple[Path, str] | None:
+    """What stops a write to the database at ``path`` (where, what), for the read-only error; None: nothing."""
+    if not os.access(path.parent, os.W_OK):
+        return path.parent, "the data dir"
+    parts = [(path, "the database file"), *((Path(f"{path}{x}"), f"the database's {x} file") for x in _BESIDE)]
+    for part, what in parts:
+        if part.exists() and not os.access(part, os.W_OK):
+            return part, what
+    return None
+
+
+def _unwritable_part(path: Path) -> tuple[Path, str]:
+    # when SQLite finds it read-only though the permissions do not say why (a read-only mount): the dir
+    return _unwritable(path) or (path.parent, "the data dir")
+
+
+def _read_only(path: Path) -> ReadOnly:
+    return read_only(*_unwritable_part(path))
+
+
+def _free_bytes(where: Path) -> int:
+    try:
+        return shutil.disk_usage(where).free
+    except OSError:
+        return 1 << 62
+
+
+def _connect(path: Path, writable: bool) -> sqlite3.Connection:
+    if writable:
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # SQLite reads a WAL database through its -shm file. A read-only connection would create one (read-only
+    # like the database, so it would stop the next writer once the file is writable again) and a read-only dir
+    # cannot hold one: without one it is read as immutable (no locks, no WAL), as no writer has it open.
+    shared = Path(f"{path}-shm").exists()
+    uri = path.absolute().as_uri() + ("?mode=ro" if shared else "?immutable=1")
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
 
 def _encode(value: Any) -> Any:

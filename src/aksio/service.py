@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from aksio import names
 from aksio.activity import ActivityMixin
 from aksio.blobs import BlobStore, sha256
 from aksio.clock import Clock, SystemClock
@@ -107,18 +108,16 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         description: str = "",
         tags: Sequence[str] = (),
     ) -> Course:
-        name = _clean_name(name, "course name")
-        if course_rows.name_taken(self.db, name):
-            raise InvalidInput(f"a course named {name!r} already exists")
         values: dict[str, Any] = {
-            "name": name,
-            "code": (code or "").strip() or None,
+            "name": _clean_name(name, "course name"),
+            "code": _clean_code(code),
             "description": description.strip(),
             "exam_date": _date(exam_date),
             "tags": _tags(tags),
             "metadata": {},
         }
-        with self.db.write() as w:
+        with self.db.write() as w:  # checked inside the transaction: no other Aksio can add the name meanwhile
+            self._refuse_taken(values["name"], values["code"])
             course_id = course_rows.insert(w, values)
         return self._course(course_id)
 
@@ -145,12 +144,9 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         course = self.course(ref)
         changes: dict[str, Any] = {}
         if name is not None:
-            name = _clean_name(name, "course name")
-            if name != course.name and course_rows.name_taken(self.db, name, except_id=course.id):
-                raise InvalidInput(f"a course named {name!r} already exists")
-            changes["name"] = name
+            changes["name"] = _clean_name(name, "course name")
         if code is not _UNSET:
-            changes["code"] = (code or "").strip() or None
+            changes["code"] = _clean_code(code)
         if exam_date is not _UNSET:
             changes["exam_date"] = _date(exam_date)
         if description is not None:
@@ -173,6 +169,7 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         changes = {k: v for k, v in changes.items() if _differs(getattr(course, k), v)}
         if changes:
             with self.db.write() as w:
+                self._refuse_taken(changes.get("name"), changes.get("code"), course.id)
                 course_rows.update(w, course.id, changes)
         return self._course(course.id)
 
@@ -182,6 +179,13 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         with self.db.write() as w:
             docs = course_rows.tombstone(w, course.id)
         return course, len(docs)
+
+    def _refuse_taken(self, name: str | None, code: str | None, course_id: str | None = None) -> None:
+        """Refuse a course name or code that is, or only looks like, another course's name or code."""
+        others = [(c.name, c.code) for c in course_rows.course_names(self.db) if c.id != course_id]
+        for value, what in ((name, "name"), (code, "code")):
+            if value and (why := names.refusal(value, what, others)):
+                raise InvalidInput(why)
 
     def _course(self, course_id: str) -> Course:
         course = course_rows.get(self.db, course_id)
@@ -341,8 +345,12 @@ def _page_reporter(progress: Callable[[ImportProgress], None], at: ImportProgres
     return on_page
 
 
+def _clean_code(value: str | None) -> str | None:
+    return _clean_name(value, "course code") if value and names.clean(value) else None
+
+
 def _clean_name(value: str, what: str) -> str:
-    value = " ".join(value.split())
+    value = names.clean(value)
     if not value:
         raise InvalidInput(f"the {what} cannot be empty")
     if len(value) > 200:

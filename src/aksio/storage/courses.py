@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
+from aksio import names
+from aksio.ids import SHORT_ID
 from aksio.models import Course, CourseScheduling
 from aksio.records import from_row
 from aksio.storage.db import Database, Writer
@@ -19,13 +21,14 @@ FROM course c
 """
 
 
-# how a course the user names is found: its id, its name or code (any case), or a short id (the id's end)
-_REF_CONDITIONS = [
-    " WHERE c.deleted = 0 AND c.id = ?",
-    " WHERE c.deleted = 0 AND c.name = ? COLLATE NOCASE",
-    " WHERE c.deleted = 0 AND c.code = ? COLLATE NOCASE",
-    " WHERE c.deleted = 0 AND c.id LIKE '%' || ?",
-]
+# live courses by name: what a name or code the user types is compared with
+_NAMES = "SELECT id, name, code FROM course WHERE deleted = 0 ORDER BY name COLLATE NOCASE, id"
+
+
+class CourseName(NamedTuple):
+    id: str
+    name: str
+    code: str | None
 
 
 def _course(row: sqlite3.Row) -> Course:
@@ -49,16 +52,37 @@ def get(db: Database, course_id: str) -> Course | None:
 
 
 def find(db: Database, ref: str) -> list[Course]:
-    """Courses matching ``ref``: exact id, then name or code (case-insensitive), then a short id (an id's end)."""
-    return [_course(r) for r in db.first_match(_SELECT, _REF_CONDITIONS, ref)]
+    """Courses ``ref`` names: its exact id, else every course whose name or code is ``ref`` (compared as
+    ``names.key``: case, width and invisible characters aside) or whose id ends with it (a short id)."""
+    rows = db.query(_SELECT + " WHERE c.deleted = 0 AND c.id = ?", (ref,))
+    if not rows:
+        ids = _matching(db, ref)
+        rows = db.query(_SELECT + f" WHERE c.id IN ({', '.join('?' * len(ids))})", ids) if ids else []
+    return sorted((_course(r) for r in rows), key=lambda c: (c.name.casefold(), c.id))
 
 
-def name_taken(db: Database, name: str, except_id: str | None = None) -> bool:
-    row = db.query_one(
-        "SELECT 1 FROM course WHERE deleted = 0 AND name = ? COLLATE NOCASE AND id IS NOT ?",
-        (name, except_id),
-    )
-    return row is not None
+def find_ids(db: Database, ref: str) -> list[str]:
+    """Ids of the courses ``ref`` names (the same rules as ``find``), without the counts ``find`` computes."""
+    if db.query_one("SELECT 1 FROM course WHERE id = ? AND deleted = 0", (ref,)):
+        return [ref]
+    return _matching(db, ref)
+
+
+def _matching(db: Database, ref: str) -> list[str]:
+    # Every kind of match at once: a course named like another's code (or short id) makes the ref ambiguous
+    # rather than silently the first kind's.
+    wanted = names.key(ref)
+    short = ref.lower() if SHORT_ID.fullmatch(ref) else None
+    return [
+        c.id
+        for c in course_names(db)
+        if wanted in (names.key(c.name), names.key(c.code or "")) or (short and c.id.endswith(short))
+    ]
+
+
+def course_names(db: Database) -> list[CourseName]:
+    """Every live course's id, name and code, as stored."""
+    return [CourseName(*r) for r in db.query(_NAMES)]
 
 
 def insert(w: Writer, values: dict[str, Any]) -> str:
@@ -78,8 +102,3 @@ def tombstone(w: Writer, course_id: str) -> list[str]:
         documents.tombstone(w, doc_id)
     w.tombstone("course", [course_id])
     return doc_ids
-
-
-def find_ids(db: Database, ref: str) -> list[str]:
-    """Ids of the courses ``ref`` names (the same rules as ``find``), without the counts ``find`` computes."""
-    return [r[0] for r in db.first_match("SELECT c.id FROM course c", _REF_CONDITIONS, ref)]

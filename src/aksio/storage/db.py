@@ -25,7 +25,7 @@ SYNCED = frozenset(
     {"course", "document", "section", "chunk", "note", "card", "review", "question", "study_session", "card_import"}
 )
 # how often the WAL is copied into the database and starts over, and the size it is cut back to (Database._open)
-WAL_CHECKPOINT_PAGES = 2000
+WAL_CHECKPOINT_PAGES = 4000
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
 _BESIDE = ("-wal", "-shm")  # the files WAL keeps beside the database
 # Columns that exist only on this device (they key local indexes) and never enter the change log.
@@ -104,9 +104,10 @@ class Database:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA cache_size = -32000")  # 32 MB: bulk inserts touch many index pages
-            # An answer writes ~18 WAL pages. A checkpoint every 1000 (SQLite's default) stalls one answer in 57
-            # by ~12 ms; every 10000 one in 570 by ~70 ms, but the WAL grew to 40 MB, which a nearly full disk
-            # may not have. Every 2000: one in 110 by ~20 ms, an 8 MB WAL, cut back to 16 MB after a large
+            # An answer writes ~18 WAL pages and a checkpoint stalls the answer that triggers it. Every 1000 pages
+            # (SQLite's default: ~12 ms, one answer in 57) or 2000 (~20 ms, one in 113) puts the stalls inside the
+            # answers' p99; 10000 (~70 ms, one in 570) let the WAL grow to 40 MB, which a nearly full disk may not
+            # have. 4000 (~30 ms, one in 226) keeps the p99 and a 16 MB WAL, cut back to that after a large
             # import. close() checkpoints too.
             conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")

@@ -57,7 +57,7 @@ class LLMSettings(Record, kw_only=True):
     api_key_env: str = "AKSIO_LLM_API_KEY"
     # the API key itself; only if you ask for it to be stored in this file
     api_key: str = ""
-    timeout: Annotated[float, setting("seconds to wait for one answer", gt=0, le=3600)] = 120.0
+    timeout: Annotated[float, setting("seconds for one whole answer, however slowly it comes", gt=0, le=3600)] = 120.0
     concurrency: Annotated[int, setting("model calls in flight at once", ge=1, le=64)] = 2
     max_retries: Annotated[int, setting("retries on timeouts, 429 and 503, with backoff", ge=0, le=10)] = 3
     num_ctx: Annotated[int, setting("context window asked of Ollama (options.num_ctx)", ge=512, le=1048576)] = 8192

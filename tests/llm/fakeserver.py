@@ -26,6 +26,7 @@ Body = dict[str, Any]
 Responder = Callable[[Body], str]
 
 NOT_FOUND = 'model "{model}" not found, try pulling it first'
+TRICKLE_BYTES = 3600  # a trickled body lasts this many intervals unless the client hangs up first
 
 
 class CutStream(Exception):
@@ -35,7 +36,8 @@ class CutStream(Exception):
 @dataclass
 class Reply:
     """One scripted answer. ``text`` may be a function of the request body. Faults are applied in this order:
-    ``delay`` (for client timeouts), ``status`` (an error response), ``raw`` (a body that is not the wire format),
+    ``delay`` (for client timeouts), ``status`` (an error response), ``trickle`` (a 200 whose body then comes one
+    byte per that many seconds), ``raw`` (a body that is not the wire format, sent as ``content_type`` if given),
     ``cut_after`` (a stream, or a plain body, cut after that many pieces or bytes)."""
 
     text: str | Responder = ""
@@ -44,6 +46,8 @@ class Reply:
     retry_after: str | None = None  # sent as the Retry-After header
     delay: float = 0.0
     raw: bytes | None = None
+    content_type: str | None = None  # of ``raw`` or a trickle; default: the endpoint's own
+    trickle: float | None = None
     cut_after: int | None = None
     prompt_tokens: int | None = None  # default: words in the prompt
     completion_tokens: int | None = None  # default: pieces in the answer
@@ -72,6 +76,7 @@ class Script:
     json_schema_supported: bool = True  # OpenAI response_format json_schema
     json_object_supported: bool = True  # OpenAI response_format json_object
     stream_options_supported: bool = True
+    listing: Reply | None = None  # what /api/tags and /v1/models answer instead of the model list (a fault)
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -194,6 +199,16 @@ class FakeLLM:
 
     @staticmethod
     def _raw(reply: Reply, media_type: str) -> Response | None:
+        media_type = reply.content_type or media_type
+        if reply.trickle is not None:
+            interval = reply.trickle
+
+            async def trickled() -> AsyncIterator[bytes]:
+                for _ in range(TRICKLE_BYTES):  # ends early once the client has gone: the send then fails
+                    yield b" "
+                    await asyncio.sleep(interval)
+
+            return StreamingResponse(trickled(), media_type=media_type)
         if reply.raw is None:
             return None
         if reply.cut_after is None:
@@ -251,8 +266,14 @@ class FakeLLM:
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
+    def _listing_fault(self) -> Response | None:
+        listing = self.script.listing
+        return None if listing is None else self._raw(listing, "application/json")
+
     async def ollama_tags(self, request: Request) -> Response:
         self.script.record(request, {})
+        if (fault := self._listing_fault()) is not None:
+            return fault
         models = [
             {
                 "name": name,
@@ -366,5 +387,7 @@ class FakeLLM:
         self.script.record(request, {})
         if (refusal := self._refusal(request, {})) is not None:
             return refusal
+        if (fault := self._listing_fault()) is not None:
+            return fault
         data = [{"id": m, "object": "model", "created": 1767603600, "owned_by": "fake"} for m in self.script.models]
         return JSONResponse({"object": "list", "data": data})

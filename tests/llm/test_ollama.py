@@ -105,7 +105,7 @@ def test_timeout_is_retried(fake_llm: FakeLLM) -> None:
 def test_timeouts_beyond_the_retries_give_transient_naming_the_server(fake_llm: FakeLLM) -> None:
     fake_llm.script.reply(Reply(delay=1.0), Reply(delay=1.0))
     llm = provider(fake_llm, timeout=0.15)
-    with pytest.raises(LLMTransient, match=rf"{fake_llm.url} gave no answer within 0.15 s.*after 2 attempts"):
+    with pytest.raises(LLMTransient, match=rf"{fake_llm.url} gave no complete answer within 0.15 s.*after 2 attempts"):
         with_retries(lambda: llm.complete(PROMPT), retries=1, sleep=lambda _: None)
 
 
@@ -122,7 +122,10 @@ def test_a_body_that_is_not_json_is_a_bad_response(fake_llm: FakeLLM) -> None:
     from aksio.llm.errors import LLMBadResponse
 
     fake_llm.script.reply(Reply(raw=b"<html>proxy error</html>"))
-    with pytest.raises(LLMBadResponse, match="not Ollama's JSON"):
+    with pytest.raises(
+        LLMBadResponse,
+        match=r"answered 200 with application/x-ndjson \('<html>proxy error</html>'\), not an Ollama chat",
+    ):
         provider(fake_llm).complete(PROMPT)
 
 

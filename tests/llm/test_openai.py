@@ -255,5 +255,7 @@ def test_a_body_that_is_not_json_is_a_bad_response(fake_llm: FakeLLM) -> None:
     from aksio.llm.errors import LLMBadResponse
 
     fake_llm.script.reply(Reply(raw=b"<html>Bad gateway</html>"))
-    with pytest.raises(LLMBadResponse, match="not OpenAI's JSON"):
+    with pytest.raises(
+        LLMBadResponse, match=r"answered 200 with application/json \('<html>Bad gateway</html>'\), not an OpenAI"
+    ):
         provider(fake_llm).complete(PROMPT)

@@ -97,7 +97,8 @@ class Provider(Protocol):
     def complete(self, messages: list[Message], schema: dict[str, Any] | None = None) -> Completion:
         """One answer; with ``schema`` the server is asked for JSON matching it (validation is the caller's job).
 
-        Makes exactly one attempt: a retryable failure raises ``LLMTransient`` (see ``reliability.with_retries``).
+        Makes exactly one attempt: a retryable failure raises ``LLMTransient`` (see ``reliability.with_retries``),
+        and so does an answer not finished within ``llm.timeout`` seconds, however slowly the server trickles it.
         """
         ...
 
@@ -107,4 +108,8 @@ class Provider(Protocol):
 
     def status(self) -> ProviderStatus:
         """Whether the server answers and has the model; never raises for an unreachable server."""
+        ...
+
+    def abort(self) -> None:
+        """End every call in flight now, from any thread: their callers get ``LLMCancelled``."""
         ...

@@ -35,6 +35,9 @@ class OfflineProvider:
             message="offline generator: no model needed",
         )
 
+    def abort(self) -> None:
+        pass  # it never has a call in flight
+
 
 def make_provider(settings: LLMSettings, *, provider: str | None = None, model: str | None = None) -> Provider:
     """A provider from ``settings``; ``provider``/``model`` (from the command line) take precedence."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
@@ -13,6 +13,7 @@ import openai
 
 from aksio.config import LLMSettings
 from aksio.llm.base import Completion, Message, ProviderStatus, TextStream, Usage
+from aksio.llm.calls import BoundedCalls, Call, describe_reply, unexpected_reply
 from aksio.llm.errors import (
     LLMAuthError,
     LLMBadResponse,
@@ -28,6 +29,13 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 SchemaMode = Literal["json_schema", "json_object", "text"]
 FALLBACK: dict[SchemaMode, SchemaMode] = {"json_schema": "json_object", "json_object": "text"}
+
+# What each endpoint must answer, as (what it is called, a test on its JSON): anything else is a wrong server
+CHAT = ("an OpenAI-compatible chat completion", lambda data: isinstance(data, dict) and "choices" in data)
+MODEL_LIST = (
+    "an OpenAI-compatible model list",
+    lambda data: isinstance(data, dict) and isinstance(data.get("data"), list),
+)
 
 
 def is_loopback(url: str) -> bool:
@@ -47,12 +55,14 @@ class OpenAIProvider:
         self.settings = settings
         key = settings.resolved_api_key()
         self._missing_key = not key and not is_loopback(self.base_url)
+        self._calls = BoundedCalls(settings.timeout, f"the model server at {self.base_url}")
         self._client = openai.OpenAI(
             base_url=self.base_url,
             # local servers ignore the key, but the SDK refuses to start without one
             api_key=key or "none",
             timeout=settings.timeout,
             max_retries=0,  # reliability.with_retries does the retrying, with cancellation and Retry-After caps
+            http_client=openai.DefaultHttpxClient(event_hooks=self._calls.event_hooks()),
         )
         # What this server turned out to accept; learnt from its 400s, kept for the life of this instance.
         self.schema_mode: SchemaMode = "json_schema"
@@ -62,6 +72,9 @@ class OpenAIProvider:
     def complete(self, messages: list[Message], schema: dict[str, Any] | None = None) -> Completion:
         """One answer; with ``schema``: ``response_format`` json_schema, else JSON mode, else plain text plus a hint."""
         self._check_key()
+        return self._calls.run(lambda call: self._complete(call, messages, schema))
+
+    def _complete(self, call: Call, messages: list[Message], schema: dict[str, Any] | None) -> Completion:
         while True:
             mode = self.schema_mode if schema is not None else "text"
             try:
@@ -77,9 +90,12 @@ class OpenAIProvider:
                         if self.schema_mode == mode:
                             self.schema_mode = FALLBACK[mode]
                     continue
-                self._raise(exc)
+                self._raise(exc, call, CHAT)
             except Exception as exc:
-                self._raise(exc)
+                self._raise(exc, call, CHAT)
+            # the SDK hands back a body that is not JSON as a str, and JSON of another shape unchecked
+            if (wrong := self._unexpected(call, CHAT)) is not None:
+                raise wrong
             if not response.choices:
                 raise LLMBadResponse(f"the model server at {self.base_url} sent an answer with no choices")
             usage = response.usage
@@ -93,52 +109,59 @@ class OpenAIProvider:
         self._check_key()
 
         def pieces(out: TextStream) -> Iterator[str]:
-            while True:
-                include_usage = self.stream_usage
-                try:
-                    chunks = self._client.chat.completions.create(
-                        model=self.model,
-                        messages=_wire_messages(messages, None, "text"),
-                        temperature=0,
-                        stream=True,
-                        stream_options={"include_usage": True} if include_usage else openai.omit,
-                    )
-                except openai.APIStatusError as exc:
-                    if include_usage and exc.status_code in (400, 422) and "stream_options" in _message_of(exc):
-                        self.stream_usage = False
-                        continue
-                    self._raise(exc)
-                except Exception as exc:
-                    self._raise(exc)
-                break
-            try:
-                for chunk in chunks:
-                    if chunk.usage is not None:
-                        out.usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        yield chunk.choices[0].delta.content
-            except GeneratorExit:
-                raise
-            except Exception as exc:
-                self._raise(exc)
-            finally:
-                chunks.close()
+            return self._calls.watch(lambda call: self._stream_pieces(call, out, messages))
 
         return TextStream(pieces)
+
+    def _stream_pieces(self, call: Call, out: TextStream, messages: list[Message]) -> Iterator[str]:
+        while True:
+            include_usage = self.stream_usage
+            try:
+                chunks = self._client.chat.completions.create(
+                    model=self.model,
+                    messages=_wire_messages(messages, None, "text"),
+                    temperature=0,
+                    stream=True,
+                    stream_options={"include_usage": True} if include_usage else openai.omit,
+                )
+            except openai.APIStatusError as exc:
+                if include_usage and exc.status_code in (400, 422) and "stream_options" in _message_of(exc):
+                    self.stream_usage = False
+                    continue
+                self._raise(exc, call, CHAT)
+            except Exception as exc:
+                self._raise(exc, call, CHAT)
+            break
+        try:
+            # an HTML page read as server-sent events is no event at all: the answer would silently be empty
+            kind = chunks.response.headers.get("content-type", "")
+            if not kind.startswith("text/event-stream"):
+                raise LLMBadResponse(
+                    f"the server at {self.base_url} answered {describe_reply(chunks.response)}, "
+                    "not an OpenAI-compatible event stream: is llm.base_url right?"
+                )
+            for chunk in chunks:
+                if chunk.usage is not None:
+                    out.usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except GeneratorExit:
+            raise
+        except Exception as exc:
+            self._raise(exc, call, CHAT)
+        finally:
+            chunks.close()
 
     def status(self) -> ProviderStatus:
         """Reachable, and does it serve the model? Asks ``/models``."""
         if self._missing_key:
             return self._status(reachable=False, message=self._missing_key_message())
         try:
-            models = [m.id for m in self._client.models.list()]
-        except Exception as exc:
-            try:
-                self._raise(exc)
-            except LLMAuthError as err:
-                return self._status(reachable=True, message=str(err))
-            except LLMError as err:
-                return self._status(reachable=False, message=str(err))
+            models = self._calls.run(self._models)
+        except LLMAuthError as err:
+            return self._status(reachable=True, message=str(err))
+        except LLMError as err:
+            return self._status(reachable=False, message=str(err))
         if not models:  # some servers (llama.cpp with one model) list nothing useful: do not claim either way
             return self._status(reachable=True, message=f"the model server at {self.base_url} answers.")
         available = self.model in models
@@ -148,6 +171,22 @@ class OpenAIProvider:
             else f"the model server at {self.base_url} answers but does not serve {self.model}; it has {_few(models)}."
         )
         return self._status(reachable=True, model_available=available, models=models, message=message)
+
+    def abort(self) -> None:
+        """End every call in flight now (their callers get ``LLMCancelled``)."""
+        self._calls.abort()
+
+    def _models(self, call: Call) -> list[str]:
+        try:
+            page = self._client.models.list()
+        except Exception as exc:
+            self._raise(exc, call, MODEL_LIST)
+        if (wrong := self._unexpected(call, MODEL_LIST)) is not None:
+            raise wrong
+        return [m.id for m in page]
+
+    def _unexpected(self, call: Call, expected: tuple[str, Callable[[Any], bool]]) -> LLMBadResponse | None:
+        return unexpected_reply(call, f"the server at {self.base_url}", *expected)
 
     def _status(self, **fields: Any) -> ProviderStatus:
         return ProviderStatus(provider=self.name, model=self.model, base_url=self.base_url, **fields)
@@ -162,13 +201,13 @@ class OpenAIProvider:
         if self._missing_key:
             raise LLMAuthError(self._missing_key_message())
 
-    def _raise(self, exc: Exception) -> NoReturn:
-        """The ``LLMError`` an SDK exception means."""
+    def _raise(self, exc: Exception, call: Call, expected: tuple[str, Callable[[Any], bool]]) -> NoReturn:
+        """The ``LLMError`` an SDK exception means; ``expected`` is what the endpoint should have answered."""
         where = f"the model server at {self.base_url}"
         if isinstance(exc, LLMError):
             raise exc
         if isinstance(exc, openai.APITimeoutError):
-            raise LLMTransient(f"{where} gave no answer within {self.settings.timeout:g} s") from exc
+            raise self._calls.timeout_error() from exc
         if isinstance(exc, openai.APIConnectionError):
             if isinstance(exc.__cause__, httpx2.ConnectError):
                 raise LLMUnavailable(f"cannot reach {where}; is it running?") from None
@@ -192,10 +231,14 @@ class OpenAIProvider:
                     f"{where} has no OpenAI-compatible API there (HTTP 404); check llm.base_url (often ending in /v1)"
                 ) from None
             raise LLMError(f"{where} failed: {text} (HTTP {code})") from None
-        if isinstance(exc, openai.APIError):  # an error event inside a stream
-            raise LLMError(f"{where} failed mid-answer: {_one_line(exc.message)}") from None
+        # the SDK reads a body of another shape without checking it: it fails later with these
+        unparsed = ValueError | TypeError | AttributeError | KeyError | openai.APIResponseValidationError
+        if isinstance(exc, unparsed) and (wrong := self._unexpected(call, expected)) is not None:
+            raise wrong from None
         if isinstance(exc, json.JSONDecodeError | openai.APIResponseValidationError):
             raise LLMBadResponse(f"{where} sent a reply that is not OpenAI's JSON") from None
+        if isinstance(exc, openai.APIError):  # an error event inside a stream
+            raise LLMError(f"{where} failed mid-answer: {_one_line(exc.message)}") from None
         raise exc
 
 

@@ -8,11 +8,11 @@ stopped and never pays a model twice for the same part.
 
 from __future__ import annotations
 
+import queue
 import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Literal
 
 from msgspec import field
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from aksio.storage.db import Database, Writer
 
 CardKind = Literal["basic", "cloze", "mixed"]
+
+CANCEL_POLL_S = 0.1  # how soon a batch notices a cancel (the app's) while every part is still waiting on the model
 
 
 class GeneratedItem(Record, kw_only=True):
@@ -80,6 +82,7 @@ class GenerationReport(Record, kw_only=True):
     completion_tokens: int
     seconds: float
     interrupted: bool = False
+    model_errors: dict[str, int] = field(default_factory=dict)  # why parts failed: message -> parts
     items: list[GeneratedItem] = field(default_factory=list)
     rejected_items: list[RejectedItem] = field(default_factory=list)  # what was dropped, and why
 
@@ -266,7 +269,9 @@ class GenerateMixin:
                         raise KeyboardInterrupt
                     finish(key, part, run(key, part))
             else:
-                self._run_concurrently(todo, run, finish, concurrency or self.settings.llm.concurrency, cancel)
+                self._run_concurrently(
+                    todo, run, finish, concurrency or self.settings.llm.concurrency, cancel, model_provider
+                )
         except KeyboardInterrupt:
             cancel.set()
             report.interrupted = True
@@ -280,29 +285,48 @@ class GenerateMixin:
         finish: Callable[[str, SectionInput, _Outcome], None],
         concurrency: int,
         cancel: threading.Event,
+        provider: Provider,
     ) -> None:
-        """Model calls in worker threads; every database write here, in this thread, as parts finish."""
+        """Model calls in worker threads; every database write here, in this thread, as parts finish.
+
+        The workers are daemon threads, not a ThreadPoolExecutor's: its exit handler joins every worker, so one
+        call stuck on a slow server kept the process alive after Ctrl-C. When the batch ends early (Ctrl-C, a
+        cancel, an error) the calls in flight are aborted and their threads left to end on their own; their
+        parts are not done, and a rerun redoes them.
+        """
         if not 1 <= concurrency <= 64:
             raise InvalidInput("--concurrency must be between 1 and 64")
-        pending: dict[Future[_Outcome], tuple[str, SectionInput]] = {}
-        queue = list(todo)
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aksio-llm")
+        finished: queue.Queue[tuple[str, SectionInput, _Outcome | BaseException]] = queue.Queue()
+
+        def work(key: str, part: SectionInput) -> None:
+            try:
+                outcome: _Outcome | BaseException = run(key, part)
+            except BaseException as exc:  # raised again in the batch's thread
+                outcome = exc
+            finished.put((key, part, outcome))
+
+        waiting, in_flight = list(todo), 0
         try:
-            while queue or pending:
-                while queue and len(pending) < concurrency:
-                    key, part = queue.pop(0)
-                    pending[pool.submit(run, key, part)] = (key, part)
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    key, part = pending.pop(future)
-                    finish(key, part, future.result())
+            while waiting or in_flight:
+                if cancel.is_set():
+                    raise KeyboardInterrupt
+                while waiting and in_flight < concurrency:
+                    key, part = waiting.pop(0)
+                    threading.Thread(target=work, args=(key, part), name="aksio-llm", daemon=True).start()
+                    in_flight += 1
+                try:
+                    key, part, outcome = finished.get(timeout=CANCEL_POLL_S)
+                except queue.Empty:
+                    continue
+                in_flight -= 1
+                if isinstance(outcome, BaseException):
+                    # a worker cut short by the cancel raises LLMCancelled: the batch was cancelled, not broken
+                    raise KeyboardInterrupt if cancel.is_set() else outcome
+                finish(key, part, outcome)
         except BaseException:
-            # Ctrl-C or an error that ends the batch: stop retries and waiting parts now; a call already in
-            # flight ends on its own (its answer is dropped: the part is not done, a rerun redoes it)
-            cancel.set()
-            pool.shutdown(wait=False, cancel_futures=True)
+            cancel.set()  # no retries, no backoff waits in the workers
+            provider.abort()
             raise
-        pool.shutdown()
 
     def _model_outcome(
         self,
@@ -324,8 +348,9 @@ class GenerateMixin:
             answer: Structured[Any] = ask_structured(
                 provider, messages, schema_model, cache=cache, retries=self.settings.llm.max_retries, cancel=cancel
             )
-        except (LLMTransient, LLMBadResponse) as exc:
-            return _Outcome(error=str(exc), calls=self.settings.llm.max_retries + 1)
+        except (LLMTransient, LLMBadResponse) as exc:  # a bad response is not retried
+            calls = self.settings.llm.max_retries + 1 if isinstance(exc, LLMTransient) else 1
+            return _Outcome(error=str(exc), calls=calls)
         outcome = _Outcome(
             calls=answer.calls,
             cached=answer.cached,
@@ -334,7 +359,7 @@ class GenerateMixin:
             cache_entries=cache.new_entries,
         )
         if answer.value is None:
-            outcome.error = answer.error or "no usable answer"
+            outcome.error = f"the model's answer did not fit, even after a repair: {answer.error or 'no JSON'}"
         else:
             outcome.drafts = list(answer.value.cards if what == "cards" else answer.value.questions)
         return outcome
@@ -360,6 +385,7 @@ class GenerateMixin:
         if outcome.error is not None:
             report.parts_failed += 1
             report.rejected["model_error"] = report.rejected.get("model_error", 0) + 1
+            report.model_errors[outcome.error] = report.model_errors.get(outcome.error, 0) + 1
             return
         kept: list[Any] = []
         rejected: dict[str, int] = {}

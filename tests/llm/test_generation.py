@@ -3,65 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aksio.clock import FixedClock
 from aksio.errors import AksioError
 from aksio.generate.checks import quote_on_page
 from aksio.service import Aksio
-from tests.conftest import NOW, Cli
+from tests.conftest import Cli
 from tests.llm.fakeserver import FakeLLM, Reply
-from tests.llm.helpers import closed_port_url, ollama_settings, openai_settings
-
-NOTES = """# Memory
-
-Virtual memory gives every process its own address space. A page table maps virtual pages to physical frames.
-
-# Scheduling
-
-The scheduler picks the next thread to run. Round robin gives each thread a fixed time slice in turn.
-
-# Files
-
-A file system stores files in blocks on a disk. An inode holds a file's metadata and the locations of its blocks.
-"""
-
-
-def cards_from_notes(body: dict[str, Any]) -> str:
-    """What a good model answers: one card per 'X <verb> Y.' sentence, quoting it, citing its page."""
-    prompt = body["messages"][-1]["content"]
-    cards = []
-    for page, text in re.findall(r"\[page (\d+)\]\n(.*?)(?=\n\[page |\Z)", prompt, re.S):
-        for sentence in re.findall(r"[A-Z][^.]*\.", text):
-            words = sentence.rstrip(".").split()
-            if len(words) >= 6:
-                subject, rest = " ".join(words[:2]), " ".join(words[2:])
-                cards.append(
-                    {
-                        "kind": "basic",
-                        "front": f"What does {subject.lower()} do?",
-                        "back": rest[:80],
-                        "quote": sentence,
-                        "page": int(page),
-                    }
-                )
-    return json.dumps({"cards": cards[:3]})
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Aksio]:
-    opened = Aksio.open(tmp_path / "home", FixedClock(NOW))
-    opened.add_course("OS")
-    notes = tmp_path / "notes.md"
-    notes.write_text(NOTES, encoding="utf-8")
-    assert opened.import_paths([notes], "OS").imported
-    yield opened
-    opened.close()
+from tests.llm.helpers import NOTES, cards_from_notes, closed_port_url, ollama_settings, openai_settings
 
 
 def _use(app: Aksio, fake: FakeLLM, **more: Any) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from aksio.cli.app import CourseOpt, JsonOpt, _open, app
 from aksio.cli.cards import card_app
-from aksio.cli.output import console, err_console, print_json, short
+from aksio.cli.output import console, err_console, print_json, printable, short
 from aksio.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -95,7 +100,7 @@ def _generate(
 ) -> None:
     from aksio.cli.progress import GenerateBar
 
-    with _open() as aksio, GenerateBar(enabled=not json) as bar:
+    with _open() as aksio, GenerateBar(enabled=not json) as bar, _second_interrupt_exits():
         report = aksio.generate(
             "cards" if what == "cards" else "questions",
             course,
@@ -115,11 +120,42 @@ def _generate(
     else:
         _print_report(report)
     if report.interrupted:
-        err_console().print("interrupted: rerun the same command to resume where it stopped")
+        done = report.parts_done + report.parts_resumed
+        err_console().print(
+            f"interrupted: {done} of {report.parts} part(s) done, rerun the same command to resume", soft_wrap=True
+        )
         raise typer.Exit(130)
     if report.kept == 0 and report.parts_done == 0 and report.parts_resumed == 0:
-        err_console().print(f"[red]error[/]: the model gave nothing usable for any of {report.parts} section part(s)")
+        from rich.markup import escape
+
+        # the commonest reason, so that one line says why (a timeout, a wrong base_url...)
+        why = max(report.model_errors, key=report.model_errors.__getitem__, default="")
+        err_console().print(
+            f"[red]error[/]: the model gave nothing usable for any of {report.parts} section part(s)"
+            + (f": {escape(printable(why))}" if why else ""),
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
+
+
+@contextmanager
+def _second_interrupt_exits() -> Iterator[None]:
+    """Ctrl-C stops the batch as usual (finished parts are committed); a second one ends the process at once and
+    quietly, whatever it is doing: with nothing half-written to lose, waiting for a clean exit helps nobody."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        yield
+        return
+
+    def first(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is first:  # after a Ctrl-C the second one's handler stays to the end
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def _print_report(report: GenerationReport) -> None:
@@ -142,6 +178,8 @@ def _print_report(report: GenerationReport) -> None:
     for reason, count in sorted(report.rejected.items(), key=lambda kv: -kv[1]):
         why = described.get(reason, "the model's answer was unusable" if reason == "model_error" else reason)  # type: ignore[call-overload]
         out.print(f"  rejected {count}: {reason} ({why})")
+    for message, count in sorted(report.model_errors.items(), key=lambda kv: -kv[1])[:3]:
+        out.print(f"    {count} part(s): {escape(printable(message))}")
     if report.calls or report.cached:
         out.print(
             f"  {report.calls} model call(s), {report.cached} from cache, "

@@ -602,7 +602,7 @@ class GenerateScreen(AppScreen):
     def action_cancel(self) -> None:
         if self.phase == "running" and not self.cancel.is_set():
             self.cancel.set()
-            self.query_one("#gen-counts", Static).update("cancelling after the part in progress…")
+            self.query_one("#gen-counts", Static).update("cancelling: the parts already finished are kept…")
 
     def action_back(self) -> None:
         if self.phase == "running":

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from aksio.cli.output import console, err_console, print_json, printable, short
+from aksio.cli.output import console, err_console, markup, print_json, short
+from aksio.control_chars import printable
 
 if TYPE_CHECKING:
     from aksio.service import Aksio
@@ -80,7 +81,7 @@ def course_add(
     if json:
         print_json(course)
         return
-    console().print(f"Created course [bold]{course.name}[/] ({short(course.id)}).")
+    console().print(markup("Created course [bold]{}[/] ({}).", course.name, short(course.id)))
     console().print(f"Next: aksio import PATH... --course {_quote(course.name)}")
 
 
@@ -123,7 +124,7 @@ def course_show(course: Annotated[str, typer.Argument(help="Course name, code or
         print_json({"course": found, "documents": docs})
         return
     out = console()
-    out.print(f"[bold]{found.name}[/]" + (f"  ({found.code})" if found.code else "") + f"  id {found.id}")
+    out.print(markup("[bold]{}[/]{}  id {}", found.name, f"  ({found.code})" if found.code else "", found.id))
     if found.description:
         out.print(found.description)
     if found.exam_date:
@@ -132,7 +133,16 @@ def course_show(course: Annotated[str, typer.Argument(help="Course name, code or
         out.print("Tags: " + ", ".join(found.tags))
     out.print(f"Documents: {found.document_count}, pages: {found.page_count}")
     for d in docs:
-        out.print(f"  {short(d.id)}  {d.title}  [dim]{d.kind}, {d.page_count} pages, {d.section_count} sections[/]")
+        out.print(
+            markup(
+                "  {}  {}  [dim]{}, {} pages, {} sections[/]",
+                short(d.id),
+                d.title,
+                d.kind,
+                d.page_count,
+                d.section_count,
+            )
+        )
 
 
 @course_app.command("edit")
@@ -179,7 +189,7 @@ def course_edit(
     if json:
         print_json(updated)
         return
-    console().print(f"Updated course [bold]{updated.name}[/] ({short(updated.id)}).")
+    console().print(markup("Updated course [bold]{}[/] ({}).", updated.name, short(updated.id)))
 
 
 def _scheduling_options(
@@ -230,7 +240,7 @@ def course_rm(
     if json:
         print_json({"deleted": deleted, "documents_deleted": n_docs})
         return
-    console().print(f"Deleted course [bold]{deleted.name}[/] and {n_docs} document(s).")
+    console().print(markup("Deleted course [bold]{}[/] and {} document(s).", deleted.name, n_docs))
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -248,20 +258,20 @@ def import_(
 
     with _open() as aksio, ImportBar(enabled=not json) as bar:
         report = aksio.import_paths(paths, course, tags=tag or [], progress=bar.update)
-    from rich.markup import escape
-
     if json:
         print_json(report)
     else:
         out = console()
         for f in report.imported:
-            note = f"  [yellow]({'; '.join(f.warnings)})[/]" if f.warnings else ""
-            out.print(
-                f"[green]imported[/] {escape(f.path)}: {escape(repr(f.title))}, {f.page_count} pages, "
-                f"{f.section_count} sections, {f.chunk_count} chunks{note}"
+            line = markup(
+                "[green]imported[/] {}: {}, {} pages, {} sections, {} chunks",
+                *(f.path, repr(f.title), f.page_count, f.section_count, f.chunk_count),
             )
+            if f.warnings:
+                line.append_text(markup("  [yellow]({})[/]", "; ".join(f.warnings)))
+            out.print(line)
         for s in report.skipped:
-            out.print(f"[yellow]skipped[/] {escape(s.path)}: {escape(s.reason)}")
+            out.print(markup("[yellow]skipped[/] {}: {}", s.path, s.reason))
         if report.imported:
             out.print(
                 f"{len(report.imported)} imported into {report.course_name}. "
@@ -269,8 +279,8 @@ def import_(
             )
     # failures go to stderr in both modes, one line each, so a script sees them without parsing the JSON
     for failed in report.failed:
-        line = escape(printable(f"{failed.path}: {failed.reason}"))
-        err_console().print(f"[red]error[/]: {line}", soft_wrap=True)
+        one_line = printable(f"{failed.path}: {failed.reason}", lines=False)
+        err_console().print(markup("[red]error[/]: {}", one_line), soft_wrap=True)
     if report.failed and not report.imported:
         raise typer.Exit(1)
 
@@ -315,17 +325,19 @@ def doc_show(
     def pages(s: Section) -> str:
         return f"p. {s.page_start}" if s.page_start == s.page_end else f"pp. {s.page_start}–{s.page_end}"
 
-    tree = Tree(f"[bold]{doc.title}[/]  [dim]{doc.kind}, {doc.page_count} pages, course {doc.course_name}[/]")
+    tree = Tree(
+        markup("[bold]{}[/]  [dim]{}, {} pages, course {}[/]", doc.title, doc.kind, doc.page_count, doc.course_name)
+    )
 
     def add(node: Tree, sections: list[Section]) -> None:
         for s in sections:
-            add(node.add(f"{s.title}  [dim]{pages(s)}[/]"), s.children)
+            add(node.add(markup("{}  [dim]{}[/]", s.title, pages(s))), s.children)
 
     add(tree, doc.sections)
     if not doc.sections:
-        tree.add("[dim](no sections found: the whole document is one part)[/]")
+        tree.add(markup("[dim](no sections found: the whole document is one part)[/]"))
     console().print(tree)
-    console().print(f"[dim]id {doc.id}  file {doc.filename}  sha256 {doc.sha256[:16]}…[/]")
+    console().print(markup("[dim]id {}  file {}  sha256 {}…[/]", doc.id, doc.filename, doc.sha256[:16]))
 
 
 @doc_app.command("rm")
@@ -340,7 +352,7 @@ def doc_rm(
     if json:
         print_json({"deleted": doc})
         return
-    console().print(f"Deleted document [bold]{doc.title}[/] from {doc.course_name}.")
+    console().print(markup("Deleted document [bold]{}[/] from {}.", doc.title, doc.course_name))
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -362,17 +374,17 @@ def search(
     if not hits:
         console().print(f"No matches for {query!r}.")
         return
-    from rich.markup import escape
     from rich.text import Text
 
     out = console()
     for i, h in enumerate(hits, start=1):
         where = f"{h.document_title}" + (f" › {h.section_title}" if h.section_title else "")
-        out.print(f"[bold]{i}.[/] {escape(where)}  [cyan]p. {h.page}[/]  [dim]{h.course_name}[/]")
-        snippet = Text("   " + h.snippet)
-        for start, end in h.highlights:
-            snippet.stylize("bold reverse", start + 3, end + 3)
-        out.print(snippet)
+        out.print(markup("[bold]{}.[/] {}  [cyan]p. {}[/]  [dim]{}[/]", i, where, h.page, h.course_name))
+        snippet, done = Text("   "), 0
+        for start, end in h.highlights:  # each piece escaped on its own: an escape is longer than its character
+            snippet.append(printable(h.snippet[done:start])).append(printable(h.snippet[start:end]), "bold reverse")
+            done = end
+        out.print(snippet.append(printable(h.snippet[done:])))
 
 
 # -- config ---------------------------------------------------------------------------------------
@@ -389,7 +401,7 @@ def config_show(json: JsonOpt = False) -> None:
         print_json({"config_file": str(paths.config_file), "data_dir": str(paths.home), "settings": data})
         return
     out = console()
-    out.print(f"[dim]# {paths.config_file}[/]")
+    out.print(markup("[dim]# {}[/]", paths.config_file))
 
     def walk(prefix: str, node: dict[str, object]) -> None:
         for key, value in node.items():
@@ -411,7 +423,7 @@ def config_set(
 
     paths = Paths(_state["home"])
     stored = set_value(paths, key, value)
-    console().print(f"{key} = {stored!r}  [dim]({paths.config_file})[/]")
+    console().print(markup("{} = {}  [dim]({})[/]", key, repr(stored), paths.config_file))
 
 
 @config_app.command("path")
@@ -420,8 +432,8 @@ def config_path() -> None:
     from aksio.config import Paths
 
     paths = Paths(_state["home"])
-    typer.echo(f"config: {paths.config_file}")
-    typer.echo(f"data:   {paths.home}")
+    typer.echo(printable(f"config: {paths.config_file}"))
+    typer.echo(printable(f"data:   {paths.home}"))
 
 
 # -- demo -----------------------------------------------------------------------------------------
@@ -447,7 +459,7 @@ def demo(
         _run_tui(result["course"]["id"], start="course")
         return
     out = console()
-    out.print(f"Demo course [bold]{result['course']['name']}[/] is ready in {result['data_dir']}")
+    out.print(markup("Demo course [bold]{}[/] is ready in {}", result["course"]["name"], result["data_dir"]))
     out.print(
         f"  {result['document']['title']}: {result['document']['page_count']} pages, "
         f"{result['document']['section_count']} sections, {result['cards']} flashcards citing their source"

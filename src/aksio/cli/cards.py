@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from aksio.cli.app import CourseOpt, JsonOpt, TagOpt, _open, app
-from aksio.cli.output import console, print_json, short
+from aksio.cli.output import console, markup, print_json, short
 from aksio.clock import iso
+from aksio.control_chars import printable
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from aksio.models import Card
 
 card_app = typer.Typer(help="Add, list, edit, suspend and import flashcards.", no_args_is_help=True)
@@ -25,19 +28,18 @@ AtOpt = Annotated[
 ]
 
 
-def _card_line(card: Card, now: str) -> str:
-    """One line for a card; ``now``: the ISO time it is buried until later than to list it as buried."""
-    from rich.markup import escape
-
+def _card_line(card: Card, now: str, said: str = "") -> Text:
+    """One line for a card after ``said`` (what was done to it); ``now``: the ISO time it is buried until later
+    than to list it as buried."""
     state = card.state.queue
     if card.buried_until and card.buried_until > now:
         state = "buried"
     due = f" due {card.state.due[:10]}" if card.state.due and state not in ("suspended", "buried") else ""
-    head = f"{short(card.id)}  {card.kind:<7} {state:<9}{due}  "
+    head = f"{said}{short(card.id)}  {card.kind:<7} {state:<9}{due}  "
     room = max(console().width - len(head) - 1, 20)  # one line per card, however wide the terminal
-    front = " ".join(card.front.split())
+    front = " ".join(printable(card.front).split())
     front = front if len(front) <= room else front[: room - 1] + "…"
-    return f"{short(card.id)}  [dim]{card.kind:<7} {state:<9}{due}[/]  {escape(front)}"
+    return markup("{}{}  [dim]{:<7} {:<9}{}[/]  {}", said, short(card.id), card.kind, state, due, front)
 
 
 @card_app.command("add")
@@ -57,7 +59,7 @@ def card_add(
         print_json({"cards": cards})
         return
     for card in cards:
-        console().print("added " + _card_line(card, now))
+        console().print(_card_line(card, now, "added "))
 
 
 @card_app.command("list")
@@ -91,7 +93,7 @@ def card_list(
         return
     for card in cards:
         console().print(_card_line(card, now))
-    console().print(f"[dim]{len(cards)} card(s)[/]")
+    console().print(markup("[dim]{} card(s)[/]", len(cards)))
 
 
 @card_app.command("show")
@@ -103,18 +105,14 @@ def card_show(card: CardArg, json: JsonOpt = False) -> None:
     if json:
         print_json({"card": found, "next": preview})
         return
-    from rich.markup import escape
-
     out = console()
-    out.print(f"[bold]{found.kind} card[/] {found.id}  course {escape(found.course_name)}")
-    out.print(f"[bold]Front:[/] {escape(found.front)}")
-    out.print(f"[bold]Back:[/]  {escape(found.back)}")
+    out.print(markup("[bold]{} card[/] {}  course {}", found.kind, found.id, found.course_name))
+    out.print(markup("[bold]Front:[/] {}", found.front))
+    out.print(markup("[bold]Back:[/]  {}", found.back))
     if found.tags:
         out.print("Tags: " + ", ".join(found.tags))
     if found.source:
-        out.print(
-            f"Source: document {found.source.document_id} p. {found.source.page}: {escape(found.source.quote or '')!r}"
-        )
+        out.print(f"Source: document {found.source.document_id} p. {found.source.page}: {found.source.quote or ''!r}")
     s = found.state
     out.print(
         f"State: {s.queue}, due {s.due or '-'}, stability {s.stability or 0:.2f}d, "
@@ -141,7 +139,7 @@ def card_edit(
     if json:
         print_json(found)
         return
-    console().print("updated " + _card_line(found, now))
+    console().print(_card_line(found, now, "updated "))
 
 
 @card_app.command("rm")
@@ -167,7 +165,7 @@ def _toggle(card: str, json: bool, action: str) -> None:
     if json:
         print_json(found)
         return
-    console().print(f"{action} " + _card_line(found, now))
+    console().print(_card_line(found, now, f"{action} "))
 
 
 @card_app.command("suspend")
@@ -207,7 +205,7 @@ def card_flag(
     if json:
         print_json(found)
         return
-    console().print(f"flag {flag} " + _card_line(found, now))
+    console().print(_card_line(found, now, f"flag {flag} "))
 
 
 @card_app.command("import")
@@ -271,7 +269,7 @@ def due(course: CourseOpt = None, json: JsonOpt = False) -> None:
     c = summary.counts
     console().print(f"learning {c.learning}  review {c.review}  new {c.new}")
     if summary.next_card:
-        console().print("next: " + _card_line(summary.next_card, now))
+        console().print(_card_line(summary.next_card, now, "next: "))
     else:
         console().print("Nothing due. Well done.")
 
@@ -291,7 +289,7 @@ def answer(
         return
     s = result.card.state
     note = "  [red]now a leech[/]" if result.became_leech else ""
-    console().print(f"{short(result.card.id)}: {s.queue}, due {s.due}{note}")
+    console().print(markup("{}: {}, due {}" + note, short(result.card.id), s.queue, s.due))
 
 
 @app.command("undo")

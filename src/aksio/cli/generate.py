@@ -13,7 +13,8 @@ import typer
 
 from aksio.cli.app import CourseOpt, JsonOpt, _open, app
 from aksio.cli.cards import card_app
-from aksio.cli.output import console, err_console, print_json, printable, short
+from aksio.cli.output import console, err_console, markup, print_json, short
+from aksio.control_chars import printable
 from aksio.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -126,15 +127,10 @@ def _generate(
         )
         raise typer.Exit(130)
     if report.kept == 0 and report.parts_done == 0 and report.parts_resumed == 0:
-        from rich.markup import escape
-
         # the commonest reason, so that one line says why (a timeout, a wrong base_url...)
         why = max(report.model_errors, key=report.model_errors.__getitem__, default="")
-        err_console().print(
-            f"[red]error[/]: the model gave nothing usable for any of {report.parts} section part(s)"
-            + (f": {escape(printable(why))}" if why else ""),
-            soft_wrap=True,
-        )
+        line = markup("[red]error[/]: the model gave nothing usable for any of {} section part(s)", report.parts)
+        err_console().print(line.append(f": {printable(why, lines=False)}" if why else ""), soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -159,27 +155,34 @@ def _second_interrupt_exits() -> Iterator[None]:
 
 
 def _print_report(report: GenerationReport) -> None:
-    from rich.markup import escape
-
     from aksio.generate.checks import REASONS
 
     out = console()
     noun = "card" if report.what == "cards" else "question"
     for item in report.items[:200]:
         head = f"{short(item.id)}  " if item.id else ""
-        out.print(f"{head}[dim]p{item.page:<4}[/] {escape(item.front)}  [dim]→[/] {escape(item.back or '(cloze)')}")
+        out.print(markup("{}[dim]p{:<4}[/] {}  [dim]→[/] {}", head, item.page, item.front, item.back or "(cloze)"))
     done = "would keep" if report.dry_run else "kept"
-    out.print(
-        f"{report.generator}: {done} {report.kept} {noun}(s) from {report.parts_done} part(s) of {report.parts}"
-        + (f", {report.parts_resumed} already done earlier" if report.parts_resumed else "")
-        + (f", [yellow]{report.parts_failed} failed[/] (rerun to retry)" if report.parts_failed else "")
+    line = markup(
+        "{}: {} {} {}(s) from {} part(s) of {}",
+        report.generator,
+        done,
+        report.kept,
+        noun,
+        report.parts_done,
+        report.parts,
     )
+    if report.parts_resumed:
+        line.append(f", {report.parts_resumed} already done earlier")
+    if report.parts_failed:
+        line.append_text(markup(", [yellow]{} failed[/] (rerun to retry)", report.parts_failed))
+    out.print(line)
     described = dict(REASONS)
     for reason, count in sorted(report.rejected.items(), key=lambda kv: -kv[1]):
         why = described.get(reason, "the model's answer was unusable" if reason == "model_error" else reason)  # type: ignore[call-overload]
         out.print(f"  rejected {count}: {reason} ({why})")
     for message, count in sorted(report.model_errors.items(), key=lambda kv: -kv[1])[:3]:
-        out.print(f"    {count} part(s): {escape(printable(message))}")
+        out.print(f"    {count} part(s): {printable(message, lines=False)}")
     if report.calls or report.cached:
         out.print(
             f"  {report.calls} model call(s), {report.cached} from cache, "
@@ -254,11 +257,11 @@ def question_list(
     if json:
         print_json({"questions": found})
         return
-    from rich.markup import escape
-
     out = console()
     for q in found:
-        choices = f"  [dim]{escape(' | '.join(q['choices']))}[/]" if q["choices"] else ""
-        out.print(f"{short(q['id'])}  [dim]{q['kind']:<15}[/] {escape(q['prompt'])}{choices}")
-        out.print(f"          [green]{escape(q['answer'])}[/]  [dim]p{q['source_page']}[/]")
-    out.print(f"[dim]{len(found)} question(s)[/]")
+        line = markup("{}  [dim]{:<15}[/] {}", short(q["id"]), q["kind"], q["prompt"])
+        if q["choices"]:
+            line.append_text(markup("  [dim]{}[/]", " | ".join(q["choices"])))
+        out.print(line)
+        out.print(markup("          [green]{}[/]  [dim]p{}[/]", q["answer"], q["source_page"]))
+    out.print(markup("[dim]{} question(s)[/]", len(found)))

@@ -6,6 +6,8 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from aksio.control_chars import printable
+
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
@@ -57,7 +59,7 @@ class ImportBar:
                 BarColumn(),
                 DownloadColumn(),
                 TimeElapsedColumn(),
-                TextColumn("{task.fields[files]}"),
+                TextColumn("{task.fields[files]}", markup=False),  # a file name is no markup
                 console=err_console(),
                 transient=True,
             )
@@ -66,7 +68,7 @@ class ImportBar:
             self._timer.daemon = True
             self._timer.start()
         assert self._task is not None
-        name = event.path.replace("\\", "/").rsplit("/", 1)[-1] if event.path else "done"
+        name = printable(event.path.replace("\\", "/").rsplit("/", 1)[-1], lines=False) if event.path else "done"
         self._progress.update(
             self._task,
             completed=event.done_bytes,

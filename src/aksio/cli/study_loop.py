@@ -8,7 +8,8 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from aksio.cli.output import console, error_line
+from aksio.cli.output import console, error_line, markup
+from aksio.control_chars import printable
 
 if TYPE_CHECKING:
     from aksio.models import Card
@@ -35,11 +36,14 @@ def _show(card: Card, reveal: bool) -> None:
     from rich.panel import Panel
 
     out = console()
-    out.print(Panel(Markdown(card.front), title=f"{card.course_name} · {card.kind}", title_align="left"))
+    # a card is Markdown, its links shown with their address (a terminal's link could say one and go elsewhere)
+    front = Markdown(printable(card.front), hyperlinks=False)
+    out.print(Panel(front, title=markup("{} · {}", card.course_name, card.kind), title_align="left"))
     if reveal:
-        out.print(Panel(Markdown(card.back), title="answer", title_align="left", border_style="green"))
+        back = Markdown(printable(card.back), hyperlinks=False)
+        out.print(Panel(back, title="answer", title_align="left", border_style="green"))
         if card.source and card.source.quote:
-            out.print(f"[dim]source p. {card.source.page}: “{card.source.quote}”[/]")
+            out.print(markup("[dim]source p. {}: “{}”[/]", card.source.page, card.source.quote))
 
 
 def run_study(aksio: Aksio, course: str | None) -> None:
@@ -51,12 +55,12 @@ def run_study(aksio: Aksio, course: str | None) -> None:
     while True:
         card = aksio.next_card(course_id)
         if card is None:
-            out.print("[green]Nothing more is due.[/]")
+            out.print(markup("[green]Nothing more is due.[/]"))
             break
         counts = aksio.due(course_id).counts
         out.rule(f"learning {counts.learning} · review {counts.review} · new {counts.new}")
         _show(card, reveal=False)
-        out.print(_HELP)
+        out.print(markup(_HELP))
         shown = time.monotonic()
         key = _key()
         if key == "q":
@@ -65,7 +69,8 @@ def run_study(aksio: Aksio, course: str | None) -> None:
             continue
         _show(card, reveal=True)
         previews = aksio.preview(card.id)
-        out.print("   ".join(f"[bold]{p.rating}[/] {p.name} [cyan]{p.interval}[/]" for p in previews))
+        # the scheduler's own words and figures: nothing from outside in this template
+        out.print(markup("   ".join(f"[bold]{p.rating}[/] {p.name} [cyan]{p.interval}[/]" for p in previews)))
         while True:
             key = _key()
             if key in ("1", "2", "3", "4", "q") or key in ("u", "s", "b"):
@@ -77,7 +82,7 @@ def run_study(aksio: Aksio, course: str | None) -> None:
         result = aksio.answer(card.id, int(key), duration_ms=int((time.monotonic() - shown) * 1000))
         history.append(int(key))
         if result.became_leech:
-            out.print("[red]This card is now a leech (tagged 'leech'); consider rewriting it.[/]")
+            out.print(markup("[red]This card is now a leech (tagged 'leech'); consider rewriting it.[/]"))
     grades = Counter(history)
     total = len(history)
     if total:  # the dashboard's history of sittings (the app records its sessions the same way)
@@ -100,15 +105,15 @@ def _side_action(aksio: Aksio, card: Card, key: str, history: list[int]) -> bool
             undone = aksio.undo()
             if history:
                 history.pop()
-            out.print(f"[yellow]undid[/] rating {undone.rating} of the previous card")
+            out.print(markup("[yellow]undid[/] rating {} of the previous card", undone.rating))
         elif key == "s":
             aksio.suspend(card.id, True)
-            out.print("[yellow]suspended[/]")
+            out.print(markup("[yellow]suspended[/]"))
         elif key == "b":
             aksio.bury(card.id)
-            out.print("[yellow]buried until tomorrow[/]")
+            out.print(markup("[yellow]buried until tomorrow[/]"))
         else:
             return False
     except AksioError as exc:
-        out.print(f"[red]{error_line(exc)}[/]")
+        out.print(markup("[red]{}[/]", error_line(exc)))
     return True

@@ -15,6 +15,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from aksio.control_chars import without_controls
 from aksio.generate.items import CardDraft, QuestionDraft
 from aksio.srs.cloze import cloze_numbers, render
 
@@ -88,8 +89,9 @@ def _join_hyphen(m: re.Match[str]) -> str:
 
 
 def normalise(text: str) -> str:
-    """NFKC, one kind of quote and dash, words broken across lines joined, markdown emphasis dropped, one space."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    """NFKC, one kind of quote and dash, words broken across lines joined, markdown emphasis dropped, one space;
+    no control characters (a draft is stored without them, the page it quotes may hold some)."""
+    text = without_controls(unicodedata.normalize("NFKC", text)).translate(_QUOTES)
     text = _HYPHEN_BREAK.sub(_join_hyphen, text)
     text = _EMPHASIS.sub("", text)
     return " ".join(text.split())

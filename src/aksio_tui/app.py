@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from aksio.control_chars import printable
 from aksio.errors import AksioError
 from aksio_tui.core import CoreGate
 from aksio_tui.messages import CoreError
@@ -18,6 +19,9 @@ from aksio_tui.themes import THEMES
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from textual.content import Content
+    from textual.notifications import SeverityLevel
 
     from aksio.activity import Dashboard
     from aksio.service import Aksio
@@ -119,7 +123,27 @@ class AksioApp(App[None]):
             raise
 
     def on_core_error(self, message: CoreError) -> None:
-        self.notify(message.text, title="Aksio", severity="error", timeout=8)
+        # an error names what it is about (a file, a course), so it is text: a file name is no markup
+        self.notify(message.text, title="Aksio", severity="error", timeout=8, markup=False)
+
+    # -- text from outside ---------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notification, with every character a terminal would obey shown escaped: a notification
+        often quotes a card, a file name or an error (whose markup the caller turns off with ``markup=False``)."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=markup)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's line: a sub-title often names a course, shown as text with control characters escaped."""
+        return super().format_title(printable(title, lines=False), printable(sub_title, lines=False))
 
     # -- navigation ----------------------------------------------------------------------------------
 

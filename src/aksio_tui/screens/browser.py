@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -20,9 +19,11 @@ from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
 from aksio.browse import SORTS, browse_rows, card_with_source, rows_of_notes
+from aksio.control_chars import printable
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.card_list import CardList
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.outside_text import card_markdown
 from aksio_tui.widgets.page_preview import readable
 from aksio_tui.widgets.title_bar import TitleBar
 
@@ -434,24 +435,26 @@ class CardScreen(ModalScreen[None]):
         with Vertical(id="card-view"):
             yield Static(
                 Text.assemble(
-                    (card.course_name, "bold"),
+                    (printable(card.course_name), "bold"),
                     f" · {card.kind} · {card.state.queue} · due {due}",
                     (f" · {card.id[-8:]}", "dim"),
                 )
             )
-            yield Static(Markdown(card.front), classes="card-side")
-            yield Static(Markdown(card.back or "(no extra text)"), classes="card-side")
+            yield Static(card_markdown(card.front), classes="card-side")
+            yield Static(card_markdown(card.back or "(no extra text)"), classes="card-side")
             source = card.source
             if source is None or not source.document_id:
                 yield Static(Text("No cited source (written by hand or imported).", style="dim"))
             else:
                 yield Static(
-                    Text.assemble(("Source ", "dim"), self.document_title, ("  page ", "dim"), str(source.page))
+                    Text.assemble(
+                        ("Source ", "dim"), printable(self.document_title), ("  page ", "dim"), str(source.page)
+                    )
                 )
                 if source.quote:
                     yield Static(Text(f"“{readable(source.quote)[0]}”", style="italic"))
             if card.tags:
-                yield Static(Text("tags: " + ", ".join(card.tags), style="dim"))
+                yield Static(Text(printable("tags: " + ", ".join(card.tags)), style="dim"))
             yield Static("escape closes", classes="modal-hint")
 
 

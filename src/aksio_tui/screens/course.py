@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
+from aksio.control_chars import printable
 from aksio_tui.screens.base import AppScreen, app_of
 from aksio_tui.widgets.key_bar import KeyBar
 from aksio_tui.widgets.page_preview import Heading, PagePreview, readable
@@ -147,7 +148,7 @@ class CourseScreen(AppScreen):
             picker.add_option(Option(Text("No courses yet: `aksio course add NAME` makes one."), disabled=True))
             return
         for c in message.courses:
-            label = Text.assemble((c.name, "bold"), (f" {c.code}" if c.code else "", "bold"))
+            label = Text.assemble((printable(c.name, lines=False), "bold"), (f" {c.code}" if c.code else "", "bold"))
             label.append(f"  {c.document_count} document(s) · {c.page_count} pages", style="dim")
             picker.add_option(Option(label, id=c.id))
         picker.highlighted = 0
@@ -187,7 +188,8 @@ class CourseScreen(AppScreen):
         self.kinds = {doc.id: doc.kind for doc in message.documents}
         for doc in message.documents:
             place: Place = (doc.id, None)
-            label = Text.assemble((doc.title, "bold"), (f"  {page_range(1, max(doc.page_count, 1))}", "dim"))
+            span = f"  {page_range(1, max(doc.page_count, 1))}"
+            label = Text.assemble((printable(doc.title, lines=False), "bold"), (span, "dim"))
             sections = doc.sections
             # a Markdown file's one top heading is the document's title: shown once, as the document
             top = sections[0] if len(sections) == 1 else None
@@ -214,7 +216,7 @@ class CourseScreen(AppScreen):
         for section in sections:
             place: Place = (doc.id, section.id)
             pages = page_range(section.page_start, section.page_end)
-            label = Text.assemble(section.title, (f"  {pages}", "dim"))
+            label = Text.assemble(printable(section.title, lines=False), (f"  {pages}", "dim"))
             if section.children:
                 child = node.add(label, data=place, expand=True)
                 self._add_sections(child, doc, section.children)
@@ -356,7 +358,7 @@ class CourseScreen(AppScreen):
 
 def hit_label(hit: SearchHit) -> Text:
     """Where a hit is (document, section, page), then its passage with the matched words bold and reversed."""
-    where = " › ".join(t for t in (hit.document_title, hit.section_title) if t)
+    where = printable(" › ".join(t for t in (hit.document_title, hit.section_title) if t), lines=False)
     passage, spans = readable(hit.snippet, hit.highlights)
     snippet = Text(passage)
     for start, end in spans:
@@ -399,20 +401,23 @@ class ImportScreen(ModalScreen[None]):
         self.start = start or Path.home()
         self.running = False
         self.report: ImportReport | None = None
-        self._picked: str | None = None  # what the tree last wrote into the box (not typed: the tree stays put)
+        # what the tree last wrote into the box (not typed: the tree stays put), and the path it names (shown
+        # with control characters escaped, so the text in the box may not name it)
+        self._picked: str | None = shown_path(self.start)
+        self._picked_path: Path | None = self.start
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
                 Text.assemble(
                     ("Import into ", "bold"),
-                    (self.course_name, "bold"),
+                    (printable(self.course_name, lines=False), "bold"),
                     ": a file or a folder (PDF, EPUB, Markdown, text, HTML)",
                 ),
                 id="import-title",
             )
             with Horizontal(id="import-row"):
-                yield Input(shown_path(self.start), id="import-path")
+                yield Input(self._picked, id="import-path")
                 yield Button("Import", id="import-go", variant="primary")
             yield PathPicker(self.start, id="import-tree")
             yield Static(
@@ -431,13 +436,15 @@ class ImportScreen(ModalScreen[None]):
 
     @on(PathPicker.FileSelected)
     def _file_picked(self, event: PathPicker.FileSelected) -> None:
-        self._picked = shown_path(event.path)
-        self.query_one("#import-path", Input).value = self._picked
+        self._pick(event.path)
         self.query_one("#import-path", Input).focus()
 
     @on(PathPicker.DirectorySelected)
     def _folder_picked(self, event: PathPicker.DirectorySelected) -> None:
-        self._picked = shown_path(event.path)
+        self._pick(event.path)
+
+    def _pick(self, path: Path) -> None:
+        self._picked, self._picked_path = shown_path(path), path
         self.query_one("#import-path", Input).value = self._picked
 
     @on(Input.Changed, "#import-path")
@@ -477,7 +484,8 @@ class ImportScreen(ModalScreen[None]):
         status = self.query_one("#import-file", Static)
         status.update(Text("looking for files…", style="dim"))
         status.display = True
-        self.run_import(Path(value).expanduser())
+        picked = self._picked_path if value == self._picked else None
+        self.run_import(picked or Path(value).expanduser())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def run_import(self, path: Path) -> None:
@@ -499,7 +507,7 @@ class ImportScreen(ModalScreen[None]):
         )
         if event.path is not None:
             self.query_one("#import-file", Static).update(
-                Text(f"file {event.index + 1} of {event.total}: {Path(event.path).name}")
+                Text(printable(f"file {event.index + 1} of {event.total}: {Path(event.path).name}", lines=False))
             )
 
     def on_import_screen_finished(self, message: Finished) -> None:
@@ -525,18 +533,19 @@ class ImportScreen(ModalScreen[None]):
 
 
 def report_text(report: ImportReport) -> Text:
-    """One line per file: ✓ imported, – skipped, ✗ failed (the mark and the word, not only the colour)."""
+    """One line per file: ✓ imported, – skipped, ✗ failed (the mark and the word, not only the colour); a file's
+    name and title are shown with their control characters escaped."""
     out = Text()
     total = (len(report.imported), len(report.skipped), len(report.failed))
     out.append(f"{total[0]} imported · {total[1]} skipped · {total[2]} failed\n", style="bold")
     for f in report.imported:
         out.append("✓ imported ", style="bold green")
-        out.append(f"{f.title}: {f.page_count} page(s), {f.section_count} section(s)\n")
+        out.append(printable(f"{f.title}: {f.page_count} page(s), {f.section_count} section(s)", lines=False) + "\n")
     for s in report.skipped:
         out.append("– skipped ", style="bold yellow")
-        out.append(f"{Path(s.path).name}: {s.reason}\n")
+        out.append(printable(f"{Path(s.path).name}: {s.reason}", lines=False) + "\n")
     for failed in report.failed:
         out.append("✗ failed ", style="bold red")
-        out.append(f"{Path(failed.path).name}: {failed.reason}\n")
+        out.append(printable(f"{Path(failed.path).name}: {failed.reason}", lines=False) + "\n")
     out.rstrip()
     return out

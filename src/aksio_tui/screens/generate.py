@@ -34,9 +34,11 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
+from aksio.control_chars import printable
 from aksio.errors import AksioError
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.outside_text import course_label
 from aksio_tui.widgets.page_preview import readable
 from aksio_tui.widgets.title_bar import TitleBar
 
@@ -312,10 +314,10 @@ class GenerateScreen(AppScreen):
             for doc in a.documents(course_id):
                 detail = a.document(doc.id)
                 if not detail.sections:  # no headings: the document is the one choice
-                    entries.append((f"doc:{doc.id}", Text(doc.title), ()))
+                    entries.append((f"doc:{doc.id}", Text(printable(doc.title, lines=False)), ()))
                 for s, depth, above in _section_entries(detail.sections):
                     pages = f"p. {s.page_start}" + (f"–{s.page_end}" if s.page_end != s.page_start else "")
-                    label = Text.assemble("  " * depth, s.title, (f"  {pages}", "dim"))
+                    label = Text.assemble("  " * depth, printable(s.title, lines=False), (f"  {pages}", "dim"))
                     entries.append((f"sec:{s.id}", label, tuple(f"sec:{i}" for i in above)))
             return entries
 
@@ -363,13 +365,13 @@ class GenerateScreen(AppScreen):
         if event.worker.group == "generate" and failed and self.phase == "running":
             self._show("form")  # an unexpected failure: back to the form rather than stuck
             if event.state == WorkerState.ERROR:
-                self.notify(f"generation stopped: {event.worker.error}", severity="error", timeout=8)
+                self.notify(f"generation stopped: {event.worker.error}", severity="error", timeout=8, markup=False)
 
     # -- the form -------------------------------------------------------------------------------------
 
     def on_generate_screen_loaded(self, message: Loaded) -> None:
         select = cast("Select[str]", self.query_one("#gen-course", Select))
-        select.set_options([(c.name + (f" ({c.code})" if c.code else ""), c.id) for c in message.courses])
+        select.set_options([(course_label(c), c.id) for c in message.courses])
         if not message.courses:
             self.query_one("#gen-sections", SelectionList).clear_options()
             self.notify("no courses yet: add one with `aksio course add`, then `aksio import` its notes")
@@ -438,7 +440,9 @@ class GenerateScreen(AppScreen):
         what = "cards" if job.what == "cards" else "quiz questions"
         scope = "the whole course" if job.targets == ((None, None),) else f"{len(job.targets)} section(s)"
         generator = job.provider if job.provider == "offline" else f"{job.provider}/{job.model or 'default model'}"
-        self.query_one("#gen-run-title", Static).update(f"Generating {what} from {scope} with {generator}…")
+        self.query_one("#gen-run-title", Static).update(
+            Text(printable(f"Generating {what} from {scope} with {generator}…", lines=False))
+        )
         self.query_one("#gen-counts", Static).update("starting…")
         self.query_one("#gen-progress", ProgressBar).update(total=len(job.targets), progress=0)
         self._show("running")
@@ -478,7 +482,10 @@ class GenerateScreen(AppScreen):
         rejected.add_options(
             [
                 Text.assemble(
-                    (reason_text(r.reason), "bold"), "\n  ", r.front, (f"  → {r.back}" if r.back else "", "dim")
+                    (reason_text(r.reason), "bold"),
+                    "\n  ",
+                    printable(r.front),
+                    (printable(f"  → {r.back}") if r.back else "", "dim"),
                 )
                 for r in rows
             ]
@@ -502,8 +509,8 @@ class GenerateScreen(AppScreen):
         kept, rejected = sum(r.kept for r in reports), sum(sum(r.rejected.values()) for r in reports)
         parts, resumed = sum(r.parts for r in reports), sum(r.parts_resumed for r in reports)
         line = Text.assemble(
-            (f"{reports[0].course_name}", "bold"),
-            f" · {reports[0].generator} · {kept} kept · {rejected} rejected · {parts} part(s)",
+            (printable(reports[0].course_name, lines=False), "bold"),
+            f" · {printable(reports[0].generator, lines=False)} · {kept} kept · {rejected} rejected · {parts} part(s)",
         )
         if resumed:
             line.append(f", {resumed} done before with these settings")
@@ -525,11 +532,11 @@ class GenerateScreen(AppScreen):
         if self.held:
             accepted = self.keep.get(item.id, True)
             text.append("✓ " if accepted else "✗ ", style="bold green" if accepted else "bold red")
-        text.append(item.front)
+        text.append(printable(item.front))
         if item.choices:
-            text.append("  [" + " | ".join(item.choices) + "]", style="dim")
+            text.append(printable("  [" + " | ".join(item.choices) + "]"), style="dim")
         if item.back:
-            text.append(f"  → {item.back}", style="dim")
+            text.append(printable(f"  → {item.back}"), style="dim")
         return text
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -538,7 +545,10 @@ class GenerateScreen(AppScreen):
         item = next((i for i in self.outcome.items if i.id == event.option.id), None)
         if item is not None:
             self.query_one("#gen-detail", Static).update(
-                Text.assemble(f"{item.section_title} · page {item.page} · ", (f"“{readable(item.quote)[0]}”", "italic"))
+                Text.assemble(
+                    printable(f"{item.section_title} · page {item.page} · ", lines=False),
+                    (f"“{readable(item.quote)[0]}”", "italic"),
+                )
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -20,8 +19,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
+from aksio.control_chars import printable
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.outside_text import card_markdown
 from aksio_tui.widgets.page_preview import readable
 from aksio_tui.widgets.title_bar import TitleBar
 
@@ -174,7 +175,7 @@ class ReviewScreen(AppScreen):
         if self.card is None:
             self.query_one("#front", Static).update(Text("Nothing due now. Well done.", style="bold"))
             return
-        self.query_one("#front", Static).update(Markdown(self.card.front))
+        self.query_one("#front", Static).update(card_markdown(self.card.front))
         self.query_one("#grades", Static).update(Text("space: show answer", style="dim"))
 
     def _progress(self) -> None:
@@ -182,14 +183,16 @@ class ReviewScreen(AppScreen):
         where = self.card.course_name if self.card else (self.course or "all courses")
         kind = f" · {self.card.kind}" if self.card else ""
         flag = " · ⚑ flagged" if self.card and self.card.flag else ""
-        self.query_one("#progress", Static).update(f"{where}{kind}{flag} · {done} reviewed")
+        self.query_one("#progress", Static).update(
+            Text(printable(f"{where}{kind}{flag} · {done} reviewed", lines=False))
+        )
 
     def action_reveal(self) -> None:
         if self.card is None or self.revealed:
             return
         self.revealed = True
         back = self.query_one("#back", Static)
-        back.update(Markdown(self.card.back or "(no extra text)"))
+        back.update(card_markdown(self.card.back or "(no extra text)"))
         back.display = True
         line = Text()
         for p in self.previews:
@@ -222,7 +225,7 @@ class ReviewScreen(AppScreen):
             return
         self.busy = True
         done = {"suspend": "suspended", "bury": "buried until tomorrow"}[change]
-        self.notify(f"{done}: {self.card.front[:40]}")
+        self.notify(f"{done}: {self.card.front[:40]}", markup=False)
         self.act(change, self.card.id)
 
     def action_flag(self) -> None:
@@ -253,9 +256,9 @@ class ReviewScreen(AppScreen):
             card_id = self.card.id
             edited = self.aksio_app.core(lambda a: a.edit_card(card_id, front=result[0], back=result[1]))
             self.card = edited
-            self.query_one("#front", Static).update(Markdown(edited.front))
+            self.query_one("#front", Static).update(card_markdown(edited.front))
             if self.revealed:
-                self.query_one("#back", Static).update(Markdown(edited.back or "(no extra text)"))
+                self.query_one("#back", Static).update(card_markdown(edited.back or "(no extra text)"))
 
         self.app.push_screen(EditScreen(self.card), saved)
 
@@ -291,7 +294,9 @@ class SourceScreen(ModalScreen[None]):
                 yield Static("This card cites no source (it was written by hand).")
             else:
                 yield Static(
-                    Text.assemble(("Document ", "dim"), self.document_title, ("  page ", "dim"), str(source.page))
+                    Text.assemble(
+                        ("Document ", "dim"), printable(self.document_title), ("  page ", "dim"), str(source.page)
+                    )
                 )
                 yield Static(Text(f"“{readable(source.quote or '')[0]}”", style="italic"))
             yield Static("escape closes", classes="modal-hint")
@@ -317,9 +322,9 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Front")
-            yield TextArea(self.card.note_front, id="edit-front")
+            yield TextArea(printable(self.card.note_front), id="edit-front")
             yield Label("Back")
-            yield TextArea(self.card.note_back, id="edit-back")
+            yield TextArea(printable(self.card.note_back), id="edit-back")
             yield Button("Save (ctrl+s)", id="save", variant="primary")
             yield Static("ctrl+s saves · tab moves · escape cancels", classes="modal-hint")
 
@@ -327,7 +332,15 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
         self.action_save()
 
     def action_save(self) -> None:
-        self.dismiss((self.query_one("#edit-front", TextArea).text, self.query_one("#edit-back", TextArea).text))
+        # the sides are shown with control characters escaped: a side left as shown keeps what it holds
+        front, back = self.query_one("#edit-front", TextArea).text, self.query_one("#edit-back", TextArea).text
+        note_front, note_back = self.card.note_front, self.card.note_back
+        self.dismiss(
+            (
+                note_front if front == printable(note_front) else front,
+                note_back if back == printable(note_back) else back,
+            )
+        )
 
     def action_dismiss(self, result: Any = None) -> None:  # type: ignore[override]
         self.dismiss(None)

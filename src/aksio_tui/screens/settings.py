@@ -20,9 +20,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
+from aksio.control_chars import printable
 from aksio.errors import AksioError
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.key_bar import KeyBar
+from aksio_tui.widgets.outside_text import course_label
 from aksio_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
@@ -339,17 +341,18 @@ class SettingsScreen(AppScreen):
         self.query_one("#set-llm-status", Static).update(UNTESTED)
 
     def on_settings_screen_test_failed(self, message: TestFailed) -> None:
-        self.query_one("#set-llm-status", Static).update(Text.assemble(("✗ ", "bold red"), message.reason))
+        self.query_one("#set-llm-status", Static).update(Text.assemble(("✗ ", "bold red"), printable(message.reason)))
 
     def on_settings_screen_status(self, message: Status) -> None:
         status = message.status
         good = status.reachable and status.model_available is not False
         line = Text("✓ " if good else "✗ ", style="bold green" if good else "bold red")
-        line.append(status.message)
+        line.append(printable(status.message))  # the server's words
         self.query_one("#set-llm-status", Static).update(line)
 
     def on_settings_screen_saved(self, message: Saved) -> None:
-        self.query_one("#set-status", Static).update(f"saved {message.key} = {message.value!r} in {message.where}")
+        saved = f"saved {message.key} = {message.value!r} in {message.where}"
+        self.query_one("#set-status", Static).update(Text(printable(saved, lines=False)))
 
     def action_save(self) -> None:
         for input_id in (*LLM_FIELDS, "set-retention"):
@@ -364,7 +367,7 @@ class SettingsScreen(AppScreen):
     def on_settings_screen_loaded(self, message: Loaded) -> None:
         self.courses = {c.id: c for c in message.courses}
         select = cast("Select[str]", self.query_one("#set-course", Select))
-        select.set_options([(c.name + (f" ({c.code})" if c.code else ""), c.id) for c in message.courses])
+        select.set_options([(course_label(c), c.id) for c in message.courses])
         if message.courses:
             chosen = self.aksio_app.course_ref
             select.value = next(
@@ -411,10 +414,11 @@ class SettingsScreen(AppScreen):
         self.courses[course.id] = course
         if course.id == self.course_id:
             self._show_course()
-        self.query_one("#set-status", Static).update(
+        saved = (
             f"saved {course.name}: retention {course.desired_retention:g}, {course.daily_new_limit} new per day, "
             f"intervals up to {course.srs.maximum_interval} days"
         )
+        self.query_one("#set-status", Static).update(Text(printable(saved, lines=False)))
 
     # -- keys -----------------------------------------------------------------------------------------
 
@@ -425,11 +429,13 @@ class SettingsScreen(AppScreen):
         table.clear()
         for binding_id, (default, does) in self.catalogue.items():
             keys = keymap.get(binding_id)
-            shown = Text(keys, style="bold") if keys else Text(default)
+            shown = Text(printable(keys), style="bold") if keys else Text(default)
             table.add_row(binding_id, shown, does, key=binding_id)
         for binding_id, keys in keymap.items():  # remapped ids no screen knows (yet): shown, so they can go
             if binding_id not in self.catalogue:
-                table.add_row(binding_id, Text(keys, style="bold"), "(no such key binding)", key=binding_id)
+                # the config file's words: text, not markup
+                shown = Text(printable(keys), style="bold")
+                table.add_row(Text(printable(binding_id)), shown, "(no such key binding)", key=binding_id)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 
@@ -457,4 +463,4 @@ class SettingsScreen(AppScreen):
     def on_settings_screen_keymap_saved(self, message: KeymapSaved) -> None:
         self.app.set_keymap(dict(message.keymap))
         self._fill_keys()
-        self.query_one("#set-status", Static).update(f"saved the keys in {message.path}")
+        self.query_one("#set-status", Static).update(Text(printable(f"saved the keys in {message.path}", lines=False)))

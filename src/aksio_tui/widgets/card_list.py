@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from aksio.browse import BrowseRows
+from aksio.control_chars import printable
 from aksio_tui.widgets.rows import rows_shown, show_row
 
 if TYPE_CHECKING:
@@ -49,12 +50,14 @@ class _Palette(NamedTuple):
 
 
 def fit(text: str, width: int) -> str:
-    """``text`` on one line in exactly ``width`` cells: padded, or cut with an ellipsis."""
+    """``text`` on one line in exactly ``width`` cells (control characters shown escaped): padded, or cut with an
+    ellipsis."""
     if width <= 0:
         return ""
     text = " ".join(text.split())
     if text.isascii() and text.isprintable():  # a cell a character: no need to measure
         return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
+    text = printable(text)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from aksio.control_chars import printable
 from aksio_tui.widgets.rows import show_row
 
 HEADERS = ("course", "code", "exam", "learning", "review", "new")
@@ -94,8 +95,9 @@ class CourseTable(ScrollView, can_focus=True):
         return self.keys[self.cursor] if self.keys else None
 
     def set_rows(self, rows: Sequence[tuple[str, ...]], keys: Sequence[str]) -> None:
-        """Show these rows (cells as text, in HEADERS' order), the cursor kept on the same row number."""
-        self.rows, self.keys = [tuple(r) for r in rows], list(keys)
+        """Show these rows (cells as text, in HEADERS' order; a course's name with its control characters shown
+        escaped), the cursor kept on the same row number."""
+        self.rows, self.keys = [tuple(printable(cell, lines=False) for cell in r) for r in rows], list(keys)
         self._widths = [max([cell_len(h), *(cell_len(r[i]) for r in self.rows)]) for i, h in enumerate(HEADERS)]
         self.cursor = min(self.cursor, max(len(self.rows) - 1, 0))
         self.virtual_size = Size(sum(self._widths) + 2 * len(HEADERS), len(self.rows) + 1)

@@ -1,7 +1,8 @@
 """A section's text page by page, each page its own block so that a search hit can scroll to its page.
 
 Pages of a Markdown document are drawn as Markdown by rich (one cheap renderable per page, not a Textual
-Markdown widget each); other pages as plain text. Neither is ever read as Rich markup."""
+Markdown widget each); other pages as plain text. Neither is ever read as Rich markup, and the characters a
+terminal would obey (a document may hold escape sequences) are shown escaped."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from rich.markdown import Markdown, MarkdownElement
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+from aksio.control_chars import printable
 
 # a whole document can run to hundreds of pages: show a window of them around the page asked for
 WINDOW = 40
@@ -89,7 +92,7 @@ class PagePreview(VerticalScroll):
         self.pages = [number for number, _ in shown]
         self.marked = page if page in self.pages else None
         code_theme = "monokai" if self.app.current_theme.dark else "default"
-        blocks: list[Static] = [Static(Text(title, style="bold"), classes="preview-title")]
+        blocks: list[Static] = [Static(Text(printable(title), style="bold"), classes="preview-title")]
         if start:
             blocks.append(Static(Text(f"… {start} page(s) before", style="dim"), classes="preview-note"))
         for number, body in shown:
@@ -97,9 +100,9 @@ class PagePreview(VerticalScroll):
             content: RenderableType
             if markdown:
                 on_page = [h for h in headings if h.page == number]
-                content = Group(head, PageMarkdown(page_markdown(body.strip(), on_page), code_theme))
+                content = Group(head, PageMarkdown(printable(page_markdown(body.strip(), on_page)), code_theme))
             else:
-                content = head.append("\n").append(body.strip())
+                content = head.append("\n").append(printable(body.strip()))
             blocks.append(Static(content, id=f"page-{number}", classes="page"))
         if not pages:
             blocks.append(Static(Text("No text in this section.", style="dim"), classes="preview-note"))
@@ -160,15 +163,16 @@ def _page_head(number: int, marked: bool) -> Text:
 
 
 def readable(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` with runs of whitespace made one space, the ends trimmed and Markdown's ** left out (a Markdown
-    page is stored, searched and quoted as its source); ``spans`` of it moved to where they fall in what is left.
-    For passages shown as plain text: a search hit's, a card's quoted sentence."""
+    """``text`` with runs of whitespace made one space, the ends trimmed, Markdown's ** left out (a Markdown
+    page is stored, searched and quoted as its source) and control characters shown escaped; ``spans`` of it
+    moved to where they fall in what is left. For passages shown as plain text: a search hit's, a card's quote."""
     stars = {i for m in re.finditer(r"\*\*", text) for i in (m.start(), m.start() + 1)}
     out: list[str] = []
     offsets: list[int] = []  # new offset of each old character
+    length = 0  # of what is in ``out`` (an escaped character is several)
     in_space, started = False, False
     for i, ch in enumerate(text):
-        offsets.append(len(out))
+        offsets.append(length)
         if i in stars:
             continue
         if ch.isspace():
@@ -176,9 +180,12 @@ def readable(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, lis
             continue
         if in_space:
             out.append(" ")
-            offsets[-1] = len(out)
+            length += 1
+            offsets[-1] = length
             in_space = False
-        out.append(ch)
+        shown = ch if ch.isprintable() else printable(ch)
+        out.append(shown)
+        length += len(shown)
         started = True
-    offsets.append(len(out))
+    offsets.append(length)
     return "".join(out), [(offsets[a], offsets[b]) for a, b in spans if 0 <= a < b <= len(text)]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+import aksio.cli
 from aksio.control_chars import printable, without_controls
 
 if TYPE_CHECKING:
@@ -111,3 +113,11 @@ def test_markup_in_a_name_is_shown_not_read(cli: Cli) -> None:
     assert "Closing [/] tags [bold]" in out
     code, out, _ = cli("course", "list")
     assert code == 0 and "Closing [/] tags [bold]" in out
+
+
+def test_no_command_prints_rich_tags_in_a_plain_string() -> None:
+    # the consoles print a string as it is (its tags would show): a styled line goes through output.markup
+    tagged = re.compile(r'print\(\s*f?"[^"]*\[/?(?:bold|dim|italic|red|green|yellow|cyan|magenta)?\]')
+    for source in Path(aksio.cli.__file__).parent.glob("*.py"):
+        found = tagged.search(source.read_text(encoding="utf-8"))
+        assert found is None, f"{source.name}: {found.group() if found else ''}"

@@ -220,15 +220,13 @@ def card_import(
     json: JsonOpt = False,
 ) -> None:
     """Import cards from a CSV/TSV file, all or nothing; a file imported before is skipped."""
-    from rich.markup import escape
-
     with _open() as aksio:
         report = aksio.import_cards(path, course, kind=kind, tags=tag or [], again=again)
     if json:
         print_json(report)
         return
     if report.skipped:
-        console().print(f"[yellow]skipped[/]: {escape(report.skipped)}; --again imports it again")
+        console().print(markup("[yellow]skipped[/]: {}; --again imports it again", report.skipped))
         return
     left_out = f"; {report.duplicates} already in the course left out" if report.duplicates else ""
     console().print(f"imported {report.notes} note(s), {report.cards} card(s){left_out}")

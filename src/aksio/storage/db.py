@@ -54,6 +54,7 @@ class Database:
         self._in_tx = False
         self._rowid_tables: dict[str, bool] = {}
         self.generation = 0  # commits through this connection; with PRAGMA data_version, see stamp()
+        self.hlc_mark = hlc.last_text  # the stored high-water mark as this connection last read or wrote it
 
     def stamp(self) -> tuple[int, int]:
         """Changes whenever anything is committed, here or by another connection: caches of query results
@@ -113,14 +114,14 @@ class Database:
             conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
             _migrate(conn, version)
             device = _meta(conn, "device_id")
-            last = conn.execute("SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
+            mark = _hlc_mark(conn, writable)
         except sqlite3.Error as exc:
             conn.close()
             raise sqlite_failure(exc, path) or _corrupt(path, exc) from None
         except DatabaseError:
             conn.close()
             raise
-        hlc = HybridClock(clock, device, Stamp.parse(last[0]) if last else None)
+        hlc = HybridClock(clock, device, Stamp.parse(mark) if mark else None)
         return cls(conn, clock, device, hlc, path, read_only=not writable)
 
     def close(self) -> None:
@@ -182,7 +183,9 @@ class Database:
             raise sqlite_failure(exc, self.path) or DatabaseError(f"cannot start a change: {exc}") from None
         self._in_tx = True
         try:
-            yield Writer(self)
+            writer = Writer(self)
+            yield writer
+            mark = writer.store_hlc_mark()
             self.conn.execute("COMMIT")
         except BaseException as exc:
             # SQLite ends the transaction itself on some errors (a full disk, an I/O error): rolling back again
@@ -196,6 +199,7 @@ class Database:
             raise
         else:
             self.generation += 1
+            self.hlc_mark = mark or self.hlc_mark
         finally:
             self._in_tx = False
 
@@ -207,6 +211,39 @@ class Writer:
         self.db = db
         self.conn = db.conn
         self.now = iso(db.clock.now())
+        self._hlc_read = False  # the stored mark is read once per transaction, at the first stamp
+        self._hlc_moved = False
+
+    def _hlc(self) -> HybridClock:
+        """The clock, caught up with the highest stamp any process on this home has issued or received. Read
+        under the write lock, so no other process can stamp between this read and our COMMIT."""
+        if not self._hlc_read:
+            self._hlc_read = True
+            row = self.conn.execute("SELECT stamp FROM hlc_mark WHERE id = 1").fetchone()
+            if row is not None and row[0] is not None and row[0] != self.db.hlc_mark:  # another process moved it
+                self.db.hlc.receive(row[0])
+        return self.db.hlc
+
+    def stamps(self, n: int) -> list[str]:
+        """``n`` new increasing stamps, later than every stamp issued or received on this home."""
+        out = self._hlc().tick_many(n)
+        self._hlc_moved = self._hlc_moved or bool(out)
+        return out
+
+    def receive(self, stamp: str) -> None:
+        """Move the clock past a stamp received from another device (a merge): the move is stored with this
+        transaction, so later writes here, in any process, after any restart, order after it."""
+        if self._hlc().receive(stamp):
+            self._hlc_moved = True
+
+    def store_hlc_mark(self) -> str | None:
+        """Store the clock's new high-water mark, if this transaction moved it (Database.write calls this
+        just before COMMIT); the mark stored."""
+        if not self._hlc_moved:
+            return None
+        mark = self.db.hlc.last_text
+        self.conn.execute("UPDATE hlc_mark SET stamp = ? WHERE id = 1", (mark,))
+        return mark
 
     def _log(self, table: str, row_id: str, op: str, cols: Iterable[str], hlc: str) -> None:
         self.conn.execute(
@@ -268,7 +305,7 @@ class Writer:
             return [], []
         cols = ["id", *columns, "hlc", "created_at", "updated_at"]
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        stamps = list(parents) if parents is not None else self.db.hlc.tick_many(len(values))
+        stamps = list(parents) if parents is not None else self.stamps(len(values))
         row_ids = list(ids) if ids is not None else [new_id() for _ in values]
         now = self.now
         logged = ",".join(c for c in columns if c not in LOCAL_COLUMNS)
@@ -299,7 +336,7 @@ class Writer:
             raise ValueError(f"{table} is not a synced table")
         if not changes:
             return
-        hlc = self.db.hlc.tick()
+        hlc = self.stamps(1)[0]
         sets = ", ".join(f"{c} = ?" for c in changes)
         self.conn.execute(
             f"UPDATE {table} SET {sets}, hlc = ?, updated_at = ? WHERE id = ?",
@@ -313,8 +350,7 @@ class Writer:
             raise ValueError(f"{table} is not a synced table")
         params = []
         logs = []
-        for row_id in row_ids:
-            hlc = self.db.hlc.tick()
+        for row_id, hlc in zip(row_ids, self.stamps(len(row_ids)), strict=True):
             params.append((hlc, self.now, row_id))
             logs.append((table, row_id, "delete", "deleted", hlc))
         self.conn.executemany(f"UPDATE {table} SET deleted = 1, hlc = ?, updated_at = ? WHERE id = ?", params)
@@ -429,6 +465,15 @@ def _meta(conn: sqlite3.Connection, key: str) -> str:
     if row is None:
         raise DatabaseError(f"database is missing its {key}; restore it from a backup")
     return str(row[0])
+
+
+def _hlc_mark(conn: sqlite3.Connection, writable: bool) -> str | None:
+    """The clock's stored high-water mark; a missing row is made again from the change log's highest stamp."""
+    row = conn.execute("SELECT stamp FROM hlc_mark WHERE id = 1").fetchone()
+    mark = row[0] if row is not None else conn.execute("SELECT max(hlc) FROM change_log").fetchone()[0]
+    if row is None and writable:
+        conn.execute("INSERT OR IGNORE INTO hlc_mark (id, stamp) VALUES (1, ?)", (mark,))
+    return None if mark is None else str(mark)
 
 
 def _migrate(conn: sqlite3.Connection, current: int) -> None:

@@ -28,16 +28,28 @@ class Stamp(FrozenRecord, frozen=True, order=True):
 
 
 class HybridClock:
-    """Issues strictly increasing stamps for one device and absorbs stamps seen from others."""
+    """Issues strictly increasing stamps for one device and absorbs stamps seen from others.
+
+    In memory only: ``storage.db.Writer`` catches it up with the home's stored high-water mark inside each
+    write transaction and stores the new mark before it commits, so that every process and connection on one
+    home shares one clock.
+    """
 
     def __init__(self, clock: Clock, device: str, last: Stamp | None = None) -> None:
         self._clock = clock
         self._device = device
-        self._last = last or Stamp(0, 0, device)
+        last = last or Stamp(0, 0, device)
+        self._wall_ms, self._counter = last.wall_ms, last.counter
+        self._text = str(Stamp(last.wall_ms, last.counter, device))
 
     @property
     def last(self) -> Stamp:
-        return self._last
+        return Stamp(self._wall_ms, self._counter, self._device)
+
+    @property
+    def last_text(self) -> str:
+        """The last stamp issued or moved past, as text (what the database stores)."""
+        return self._text
 
     def _wall(self) -> int:
         return int(self._clock.now().timestamp() * 1000)
@@ -48,9 +60,9 @@ class HybridClock:
 
     def tick_many(self, n: int) -> list[str]:
         """``n`` increasing stamps for one batch of writes, reading the wall clock once."""
-        wall, counter = max(self._wall(), self._last.wall_ms), 0
-        if wall == self._last.wall_ms:
-            counter = self._last.counter + 1
+        wall, counter = max(self._wall(), self._wall_ms), 0
+        if wall == self._wall_ms:
+            counter = self._counter + 1
         out: list[str] = []
         device = self._device
         while len(out) < n:
@@ -60,11 +72,16 @@ class HybridClock:
             prefix = f"{wall:013d}-"
             out.extend([f"{prefix}{c:04x}-{device}" for c in range(counter, counter + take)])
             counter += take
-        self._last = Stamp.parse(out[-1]) if out else self._last
+        if out:  # kept as numbers and text: parsing the last stamp back cost as much as making it
+            self._wall_ms, self._counter, self._text = wall, counter - 1, out[-1]
         return out
 
-    def receive(self, remote: str) -> None:
-        """Move past a stamp received from another device, so later local writes win over it."""
-        other = Stamp.parse(remote)
-        if (other.wall_ms, other.counter) > (self._last.wall_ms, self._last.counter):
-            self._last = Stamp(other.wall_ms, other.counter, self._device)
+    def receive(self, stamp: str) -> bool:
+        """Move past a stamp issued elsewhere (another device, or another process on this home), so that later
+        local writes order after it. Whether the clock moved (not for a stamp older than the last one)."""
+        seen = Stamp.parse(stamp)
+        if (seen.wall_ms, seen.counter) <= (self._wall_ms, self._counter):
+            return False
+        self._wall_ms, self._counter = seen.wall_ms, seen.counter
+        self._text = str(Stamp(seen.wall_ms, seen.counter, self._device))
+        return True

@@ -282,6 +282,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX card_import_course ON card_import (course_id, sha256);
     """,
+    # 7: the hybrid logical clock's high-water mark, local: the highest stamp this home has issued or received.
+    # Every process on the home reads it under the write lock and stores it back before committing, so two
+    # processes never issue one stamp. Seeded from the change log's highest stamp (not its last row's).
+    """
+    CREATE TABLE hlc_mark (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        stamp TEXT
+    );
+    INSERT INTO hlc_mark (id, stamp) SELECT 1, max(hlc) FROM change_log;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

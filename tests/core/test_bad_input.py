@@ -533,3 +533,21 @@ def test_json_output_has_the_documented_keys(cli: Cli, course: str, docs: Docs) 
     assert isinstance(hit["score"], float) and hit["score"] > 0
 
     assert _json(cli, "search", "nothing matches this") == {"query": "nothing matches this", "hits": []}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("card", "add", "-c", "OS", "-f", "\udc9b", "-b", "back"),
+        ("course", "add", "\udcffOS"),
+        ("course", "edit", "OS", "--description", "caf\udce9"),
+    ],
+)
+def test_text_arguments_that_are_not_utf8_are_one_line_and_change_nothing(cli: Cli, args: tuple[str, ...]) -> None:
+    # how Python hands a shell's $'\x9b' (a byte that is not UTF-8) to the program: a lone surrogate
+    assert cli("course", "add", "OS")[0] == 0
+    code, _, err = cli(*args)
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1 and "UTF-8" in err
+    assert json.loads(cli("card", "list", "--json")[1])["cards"] == []
+    assert [c["name"] for c in json.loads(cli("course", "list", "--json")[1])["courses"]] == ["OS"]

@@ -35,5 +35,8 @@ def main(argv: list[str] | None = None) -> None:
             from aksio.service import database_failure
 
             fail(error_line(database_failure(exc, _state["home"])), code=1)
+        if isinstance(exc, UnicodeEncodeError) and "surrogates" in exc.reason:
+            # an argument with bytes that are not UTF-8 (a shell's $'\x9b'): fine as a file's path, not as text
+            fail("an argument is not valid UTF-8 text; type it again or give it as UTF-8", code=2)
         raise
     sys.exit(0)

@@ -33,6 +33,10 @@ class InvalidInput(AksioError):
     """A value the user typed is not acceptable."""
 
 
+class Conflict(AksioError):
+    """What the user acted on was changed meanwhile by another Aksio (another window, a script): not done."""
+
+
 class ConfigError(AksioError):
     """The configuration file or an environment variable is invalid."""
 
@@ -98,3 +102,18 @@ def os_failure(exc: OSError, where: Path) -> DatabaseError | None:
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return read_only(where)
     return None
+
+
+def within(value: int, low: int, high: int, what: str) -> int:
+    """``value`` if ``low <= value <= high``, else a one-line InvalidInput saying what ``what`` may be (a number
+    typed far out of range would otherwise overflow SQLite's integers or a date somewhere deeper)."""
+    if value < low:
+        raise InvalidInput(f"{what} must be at least {low}")
+    if value > high:
+        raise InvalidInput(f"{what} must be at most {high}")
+    return value
+
+
+def list_limit(limit: int | None) -> int | None:
+    """A list's ``--limit`` (None: no limit), checked: up to ten million, past any deck."""
+    return None if limit is None else within(limit, 1, 10_000_000, "--limit")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from msgspec import field
 
-from aksio.errors import InvalidInput, one_of
+from aksio.errors import InvalidInput, list_limit, one_of
 from aksio.generate.prompts import CHARS_PER_TOKEN, What, card_messages, part_key, question_messages, split_parts
 from aksio.llm.base import CachedResponse, Message, Usage
 from aksio.models import SectionInput
@@ -169,7 +169,7 @@ class GenerateMixin:
         self, course: str | None = None, *, origin: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
         course_id = self.course(course).id if course else None
-        return gen_rows.list_questions(self.db, course_id, origin, None, limit)
+        return gen_rows.list_questions(self.db, course_id, origin, None, list_limit(limit))
 
     # -- generating --------------------------------------------------------------------------------
 

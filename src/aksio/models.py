@@ -14,7 +14,7 @@ from aksio.records import Record, bounds
 class CourseScheduling(Record, kw_only=True):
     """A course's FSRS options besides desired retention and the new-card limit."""
 
-    maximum_interval: Annotated[int, bounds(ge=1, doc="longest interval in days")] = 36500
+    maximum_interval: Annotated[int, bounds(ge=1, le=36500, doc="longest interval in days (at most 100 years)")] = 36500
     learning_steps: list[int] = field(default_factory=lambda: [1, 10])  # minutes
     relearning_steps: list[int] = field(default_factory=lambda: [10])  # minutes
     fuzz: bool = True

@@ -14,11 +14,13 @@ def ords_for(kind: str, front: str, back: str) -> list[int]:
     if not front.strip():
         raise InvalidInput("the front of a card cannot be empty")
     if kind == "cloze":
-        from aksio.srs.cloze import cloze_numbers
+        from aksio.srs.cloze import MOST_DELETIONS, cloze_numbers
 
         numbers = cloze_numbers(front)
         if not numbers:
             raise InvalidInput("cloze text has no deletion: mark one like {{c1::answer}}")
+        if numbers[-1] > MOST_DELETIONS:
+            raise InvalidInput(f"a cloze deletion is numbered past c{MOST_DELETIONS}: number them from c1")
         return numbers
     if not back.strip():
         raise InvalidInput("the back of a card cannot be empty")

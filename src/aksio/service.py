@@ -16,7 +16,7 @@ from aksio.activity import ActivityMixin
 from aksio.blobs import BlobStore, sha256
 from aksio.clock import Clock, SystemClock
 from aksio.config import Paths, Settings, load_settings
-from aksio.errors import AksioError, DatabaseError, ImportFailed, InvalidInput, NotFound, one_of, os_failure
+from aksio.errors import AksioError, DatabaseError, ImportFailed, InvalidInput, NotFound, one_of, os_failure, within
 from aksio.generation import GenerateMixin
 from aksio.ingest.parsed import PageCallback
 from aksio.models import (
@@ -112,7 +112,7 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
             "name": _clean_name(name, "course name"),
             "code": _clean_code(code),
             "description": description.strip(),
-            "exam_date": _date(exam_date),
+            "exam_date": _date(exam_date, self.now().date()),
             "tags": _tags(tags),
             "metadata": {},
         }
@@ -148,7 +148,7 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         if code is not _UNSET:
             changes["code"] = _clean_code(code)
         if exam_date is not _UNSET:
-            changes["exam_date"] = _date(exam_date)
+            changes["exam_date"] = _date(exam_date, self.now().date())
         if description is not None:
             changes["description"] = description.strip()
         if add_tags or remove_tags:
@@ -323,9 +323,7 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
     def search(self, query: str, course: str | None = None, limit: int | None = None) -> list[SearchHit]:
         if not query.strip():
             raise InvalidInput("nothing to search for")
-        limit = self.settings.search.limit if limit is None else limit
-        if limit < 1:
-            raise InvalidInput("--limit must be at least 1")
+        limit = self.settings.search.limit if limit is None else within(limit, 1, 1000, "--limit")
         course_id = self.course_id(course) if course else None
         return search_index.search(self.db, query, course_id, limit)
 
@@ -358,18 +356,26 @@ def _clean_name(value: str, what: str) -> str:
     return value
 
 
-def _date(value: str | date | None) -> str | None:
-    if value is None or isinstance(value, date):
-        return value.isoformat() if value else None
-    value = value.strip()
-    if not value or value.lower() == "none":
+def _date(value: str | date | None, today: date) -> str | None:
+    """An exam date as stored (ISO), if it is a real date within ``_EXAM_YEARS`` of ``today`` (beyond: a typo)."""
+    if value is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise InvalidInput(f"exam date {value!r} is not a date: use YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise InvalidInput(f"exam date {value!r} is not a real date") from None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value or value.lower() == "none":
+            return None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise InvalidInput(f"exam date {value!r} is not a date: use YYYY-MM-DD")
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(f"exam date {value!r} is not a real date") from None
+    if abs((value - today).days) > _EXAM_YEARS * 365:
+        raise InvalidInput(f"exam date {value.isoformat()} is more than {_EXAM_YEARS} years from today")
+    return value.isoformat()
+
+
+_EXAM_YEARS = 20
 
 
 def _tags(values: Sequence[str]) -> list[str]:
@@ -397,12 +403,21 @@ def _scheduling(course: Course, changes: dict[str, Any]) -> dict[str, Any]:
         checked = validated(CourseScheduling, merged)
     except Invalid as exc:
         raise InvalidInput(str(exc)) from None
-    if any(m <= 0 for m in [*checked.learning_steps, *checked.relearning_steps]):
-        raise InvalidInput("learning steps must be positive minutes")
+    for what, steps in (("learning", checked.learning_steps), ("relearning", checked.relearning_steps)):
+        if len(steps) > _MOST_STEPS:
+            raise InvalidInput(f"at most {_MOST_STEPS} {what} steps")
+        if any(not 1 <= m <= _LONGEST_STEP for m in steps):
+            raise InvalidInput(f"{what} steps must be from 1 to {_LONGEST_STEP} minutes (a year)")
     if checked.parameters is not None and len(checked.parameters) != 21:
         raise InvalidInput("FSRS-6 needs exactly 21 parameters")
     out: dict[str, Any] = plain(checked)
     return out
+
+
+# A step is minutes to hours (Anki's default is 1,10); a year is past any use, and far beyond it the due dates
+# overflow. The count: each step is another showing of a new card on its first day.
+_LONGEST_STEP = 365 * 24 * 60
+_MOST_STEPS = 20
 
 
 def _size(path: Path) -> int:

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from aksio.control_chars import without_controls
 from aksio.generate.items import CardDraft, QuestionDraft
-from aksio.srs.cloze import cloze_numbers, render
+from aksio.srs.cloze import MOST_DELETIONS, cloze_numbers, deletion_number, render
 
 Reason = Literal[
     "empty",
@@ -297,17 +297,17 @@ _DELETION_START = re.compile(r"\{\{c(\d+)::(.*?)(?:::.*?)?\}\}", re.DOTALL)
 def _cloze_deletions(text: str) -> dict[int, list[str]] | None:
     """Deletion texts by number, or None if the markup is broken (c0, an empty deletion, stray braces)."""
     numbers = cloze_numbers(text)
-    if not numbers:
+    if not numbers or numbers[-1] > MOST_DELETIONS:
         return None
     for m in _DELETION_START.finditer(text):
-        if int(m.group(1)) == 0 or not m.group(2).strip():
+        if not 0 < deletion_number(m.group(1)) <= MOST_DELETIONS or not m.group(2).strip():
             return None
     plain, _ = render(text, 0)  # number 0 is never shown hidden, so this is the text with all deletions revealed
     if "{{" in plain or "}}" in plain:
         return None
     found: dict[int, list[str]] = {}
     for m in _DELETION_START.finditer(text):
-        found.setdefault(int(m.group(1)), []).append(m.group(2))
+        found.setdefault(deletion_number(m.group(1)), []).append(m.group(2))
     return found
 
 

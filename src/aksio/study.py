@@ -16,8 +16,8 @@ from msgspec.structs import replace
 
 from aksio.bulk import collector_paused
 from aksio.clock import iso
-from aksio.errors import InvalidInput, NotFound, one_of
-from aksio.models import Card, Course
+from aksio.errors import Conflict, InvalidInput, NotFound, list_limit, one_of
+from aksio.models import Card, CardState, Course
 from aksio.notes import ords_for
 from aksio.records import FrozenRecord, Record, plain, shallow
 from aksio.storage import activity as activity_rows
@@ -29,12 +29,17 @@ from aksio.storage.queue import StateRow
 if TYPE_CHECKING:
     from aksio.config import Settings
     from aksio.srs.scheduler import MemoryState, Scheduler
-    from aksio.storage.db import Database
+    from aksio.storage.db import Database, Writer
 
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 RATING_NAMES = {v: k for k, v in RATINGS.items()}
 _UNDO_DEPTH = 50
 _PREFETCH = 4  # cards built ahead from the top of the day's review queue (more: a slower p99)
+# How far from now an answer given a time may be: a day ahead (a clock or a time zone a little off), twenty years
+# back (a history replayed from another app). Beyond is a typo: a time far ahead would refuse every real answer
+# after it (none may come before the card's last), and past year 9999 the dates overflow.
+_AT_AHEAD = timedelta(days=1)
+_AT_BEHIND = timedelta(days=20 * 365)
 
 
 class _DayQueue(Record):
@@ -108,6 +113,19 @@ class CardImportReport(Record, kw_only=True):
     cards: int
     duplicates: int = 0  # rows left out: the course has their card already
     skipped: str | None = None  # why the whole file was not imported (it was before)
+
+
+class StateCheck(Record, kw_only=True):
+    """The scheduling cache checked against the live cards and their review logs."""
+
+    cards: int  # live cards
+    stale: int  # cached states that are not what replaying the card's reviews gives
+    missing: int  # live cards without a cached state: they drop out of lists and study
+    orphans: int  # cached states of deleted cards
+
+    @property
+    def wrong(self) -> int:
+        return self.stale + self.missing + self.orphans
 
 
 class StudyDay(FrozenRecord, frozen=True):
@@ -313,6 +331,7 @@ class StudyMixin:
         limit: int | None = None,
     ) -> list[Card]:
         course_id = self.course_id(course) if course else None
+        limit = list_limit(limit)
         due_before = _ts(self.study_day().end) if due else None
         return card_rows.list_cards(
             self.db,
@@ -581,15 +600,29 @@ class StudyMixin:
             )
         return out
 
-    def answer(self, ref: str, rating: str | int, *, at: datetime | None = None, duration_ms: int = 0) -> AnswerResult:
-        """Grade a card: append a review, advance its FSRS state, bury its siblings for the day. One transaction."""
+    def answer(
+        self,
+        ref: str,
+        rating: str | int,
+        *,
+        at: datetime | None = None,
+        duration_ms: int = 0,
+        shown: Card | None = None,
+    ) -> AnswerResult:
+        """Grade a card: append a review, advance its FSRS state, bury its siblings for the day. One transaction.
+
+        ``shown``: the card as the caller showed it. If it has been answered (or an answer undone) since, by
+        another window or a script, nothing is written: ``Conflict``, rather than a second review of one sight."""
         grade = parse_rating(rating)
         card = self._card_for_answer(ref)
         if card.suspended:
             raise InvalidInput(f"card {card.id[-8:]} is suspended; unsuspend it to study it")
-        at = (at or self.now()).astimezone(UTC)
+        at = self._answer_time(at)
         row = queue_rows.state(self.db, card.id)
         assert row is not None
+        mark = (row.last_review, int((row.fsrs or {}).get("reps", 0)))
+        if shown is not None and _answer_mark(shown.state) != _answer_mark(card_rows.card_state(row)):
+            raise _answered_elsewhere(card.id)
         if row.last_review is not None and _ts(at) < row.last_review:
             raise InvalidInput(
                 f"--at {iso(at)} is before the card's last review ({iso(datetime.fromtimestamp(row.last_review, UTC))})"
@@ -606,6 +639,8 @@ class StudyMixin:
         sibling_rows = queue_rows.states(self.db, siblings)
         end = _ts(self.study_day(at).end)
         with self.db.write() as w:
+            if queue_rows.review_mark(w, card.id) != mark:  # answered between the read above and this transaction
+                raise _answered_elsewhere(card.id)
             stamp_before = self.db.stamp()  # inside the transaction: no other connection can commit now
             review_id = w.insert(
                 "review",
@@ -651,6 +686,20 @@ class StudyMixin:
             review_id=review_id, card=updated, rating=grade, reviewed_at=iso(at), became_leech=became_leech
         )
 
+    def _answer_time(self, at: datetime | None) -> datetime:
+        """When an answer happens: now, or the time given if it is near enough to now to be an answer's. In whole
+        milliseconds, as the review log keeps it, so the state cached now is the one a replay of the log gives."""
+        now = self.now()
+        try:
+            when = (at or now).astimezone(UTC)
+            if at is not None and not now - _AT_BEHIND <= when <= now + _AT_AHEAD:
+                raise InvalidInput(
+                    f"--at {iso(when)} is too far from now: give a time at most a day ahead and at most 20 years back"
+                )
+        except OverflowError:  # a time zone offset that pushes the date past year 1 or 9999
+            raise InvalidInput(f"--at {at} is not a time Aksio can use") from None
+        return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
     def _state_row(self, row: StateRow, memory: MemoryState, at: datetime) -> StateRow:
         return StateRow(
             card_id=row.card_id,
@@ -668,18 +717,21 @@ class StudyMixin:
         )
 
     def undo(self) -> UndoResult:
-        """Take back the last answer: its review row goes and the card's exact previous state returns."""
-        last = self.db.query_one(
-            "SELECT seq, review_id, card_id, before, siblings FROM undo_log ORDER BY seq DESC LIMIT 1"
-        )
-        if last is None:
-            raise InvalidInput("nothing to undo")
-        review = self.db.query_one(
-            "SELECT rating, reviewed_at, duration_ms FROM review WHERE id = ?", (last["review_id"],)
-        )
-        before = json.loads(last["before"])
+        """Take back the last answer: its review row goes and the card's exact previous state returns.
+
+        The answer is chosen inside the transaction that takes it back: two undos at once (two windows, two
+        scripts) take back two answers, or one finds nothing left, and never both report the same one."""
         self._queues_changed()
         with self.db.write() as w:
+            last = w.execute(
+                "SELECT seq, review_id, card_id, before, siblings FROM undo_log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if last is None:
+                raise InvalidInput("nothing to undo")
+            review = w.execute(
+                "SELECT rating, reviewed_at, duration_ms FROM review WHERE id = ?", (last["review_id"],)
+            ).fetchone()
+            before = json.loads(last["before"])
             w.execute("DELETE FROM undo_log WHERE seq = ?", (last["seq"],))
             if review is not None:
                 activity_rows.count_answer(w, review["reviewed_at"], review["duration_ms"], sign=-1)
@@ -735,60 +787,109 @@ class StudyMixin:
         )
 
     def doctor(self, *, rebuild: bool = False) -> dict[str, Any]:
-        """Integrity check; with ``rebuild``, replay the review log and report whether the cache already matched."""
+        """Integrity check, and the scheduling cache checked against the cards and the review log: a live card
+        without a cached state (it drops out of lists and study), a cached state of a deleted card, a state that
+        is not what replaying the card's reviews gives. ``rebuild`` repairs them all and says whether any needed
+        it. ``healthy``: nothing is wrong (after the repair, with ``rebuild``)."""
         check = self.db.query_one("PRAGMA quick_check")
         report: dict[str, Any] = {"integrity": check[0] if check else "unknown"}
         report["cards"] = self.db.query_one("SELECT count(*) FROM card WHERE deleted = 0")[0]  # type: ignore[index]
         report["reviews"] = self.db.query_one("SELECT count(*) FROM review WHERE deleted = 0")[0]  # type: ignore[index]
+        found = self._check_states(repair=rebuild)
+        report.update(missing_states=found.missing, orphan_states=found.orphans, stale_states=found.stale)
         if rebuild:
-            cards, changed = self.rebuild_states()
-            report["rebuilt"] = cards
-            report["changed"] = changed
-            report["identical"] = changed == 0
+            report.update(rebuilt=found.cards, changed=found.wrong, identical=found.wrong == 0)
+        report["healthy"] = report["integrity"] == "ok" and (rebuild or found.wrong == 0)
         return report
 
     # -- the review log -----------------------------------------------------------------------------
 
     def rebuild_states(self, course_id: str | None = None) -> tuple[int, int]:
-        """Recompute every card's cached state by replaying its review log. Returns (cards, cards that changed)."""
-        scope = " AND k.course_id = ?" if course_id else ""
-        params: tuple[str, ...] = (course_id,) if course_id else ()
-        changed = []
-        self._queues_changed()
+        """Recompute every card's cached state by replaying its review log; a lost one is made again and a
+        deleted card's goes. Returns (cards, cached states that changed)."""
+        found = self._check_states(course_id, repair=True)
+        return found.cards, found.wrong
+
+    def _check_states(self, course_id: str | None = None, *, repair: bool) -> StateCheck:
+        """The scheduling cache against the live cards and their review logs, all read in one transaction (the
+        repair's, so that no answer can come between the log read and the states written)."""
         # A million reviews held as tuples: the cyclic collector would walk them all again and again for nothing.
-        # Read inside the transaction, so that no answer can come between the log read and the states written.
+        if not repair:
+            with collector_paused(), self.db.read():
+                return self._replayed_states(self.db, course_id)[0]
+        self._queues_changed()
         with collector_paused(), self.db.write() as w:
-            cards = self.db.query(
-                f"SELECT k.id, k.course_id, k.suspended, n.status FROM card k JOIN note n ON n.id = k.note_id "
-                f"WHERE k.deleted = 0{scope} ORDER BY k.id",
-                params,
-            )
-            logs = queue_rows.review_logs(w, course_id)
-            stored = queue_rows.state_values(w, [c[0] for c in cards])
-            schedulers = {c: self._scheduler(self.course(c)) for c in {card[1] for card in cards}}
             # The review-hour cache is one statement, which SQLite runs without holding the GIL: it is recounted
             # on another core while this one replays, which needs nothing from the connection until the writes.
             with ThreadPoolExecutor(1) as meanwhile:
                 hours = meanwhile.submit(activity_rows.rebuild_hours, w) if course_id is None else None
-                for card_id, card_course, suspended, status in cards:
-                    row = stored[card_id]
-                    fresh = _rebuilt_state(
-                        row, schedulers[card_course], logs.get(card_id), suspended, status == "pending"
-                    )
-                    if not _same_state(fresh, row):
-                        changed.append(fresh)
+                found, stale, missing, orphans = self._replayed_states(w, course_id)
                 if hours is not None:
                     hours.result()
-            queue_rows.update_state_values(w, changed)
-        return len(cards), len(changed)
+            queue_rows.update_state_values(w, stale)
+            queue_rows.insert_state_values(w, missing)
+            queue_rows.delete_states(w, orphans)
+        return found
+
+    def _replayed_states(
+        self, db: Database | Writer, course_id: str | None
+    ) -> tuple[StateCheck, list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
+        """What is wrong in the cache, and the rows that right it: (check, stale rows' replayed values, missing
+        rows' values, card ids whose rows should go)."""
+        cards = queue_rows.live_cards(db, course_id)
+        logs = queue_rows.review_logs(db, course_id)
+        stored = queue_rows.state_values(db, [c[0] for c in cards])
+        schedulers = {c: self._scheduler(self.course(c)) for c in {card[2] for card in cards}}
+        stale: list[tuple[Any, ...]] = []
+        missing: list[tuple[Any, ...]] = []
+        first_order = card_rows.next_new_order(db) if len(stored) < len(cards) else 0
+        for card_id, note_id, card_course, suspended, status in cards:
+            row = stored.get(card_id)
+            if row is None:  # lost: made again as a new card at the end of the new queue, then replayed
+                order = first_order + len(missing)
+                row = (card_id, note_id, card_course, QUEUE_NEW, _ts(self.now()), 0, order, *[None] * 5)
+            fresh = _rebuilt_state(row, schedulers[card_course], logs.get(card_id), suspended, status == "pending")
+            if card_id not in stored:
+                missing.append(fresh)
+            elif not _same_state(fresh, row):
+                stale.append(fresh)
+        orphans = queue_rows.orphan_states(db, course_id)
+        found = StateCheck(cards=len(cards), stale=len(stale), missing=len(missing), orphans=len(orphans))
+        return found, stale, missing, orphans
+
+
+def _answered_elsewhere(card_id: str) -> Conflict:
+    return Conflict(
+        f"card {card_id[-8:]} was just answered elsewhere (another window or a script); this answer was not recorded"
+    )
+
+
+def _answer_mark(state: CardState) -> tuple[str | None, int]:
+    """What every answer (and undo) of a card changes: its last review and number of reviews."""
+    return state.last_review, state.reps
 
 
 def _same_state(fresh: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
     """Whether the stored row already holds ``fresh``, as StateRows compare: the fsrs column by the dict it
-    holds (the same text, or else, for a row written some other way, the same values)."""
+    holds (the same text, or else, for a row written some other way, the same values, its times to the
+    millisecond the review log keeps: answers cached microseconds before they were cut to milliseconds)."""
     if fresh[:-1] != stored[:-1]:
         return False
-    return fresh[-1] == stored[-1] or queue_rows.fsrs_value(fresh[-1]) == queue_rows.fsrs_value(stored[-1])
+    if fresh[-1] == stored[-1]:
+        return True
+    return _in_milliseconds(queue_rows.fsrs_value(fresh[-1])) == _in_milliseconds(queue_rows.fsrs_value(stored[-1]))
+
+
+def _in_milliseconds(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A cached FSRS state with its times cut to whole milliseconds."""
+    if not state:
+        return state
+    out = dict(state)
+    for key in ("due", "last_review"):
+        if out.get(key):
+            when = datetime.fromisoformat(out[key])
+            out[key] = when.replace(microsecond=when.microsecond // 1000 * 1000)
+    return out
 
 
 def _rebuilt_state(

@@ -59,8 +59,8 @@ def test_bad_rating_and_past_time_are_refused(cli: Cli) -> None:
     card = _ids(cli)[0]
     code, _, err = cli("answer", card, "superb")
     assert code == 1 and "rating 'superb'" in err
-    assert cli("answer", card, "3", "--at", "2030-01-01T10:00:00Z")[0] == 0
-    code, _, err = cli("answer", card, "3", "--at", "2029-12-31T10:00:00Z")
+    assert cli("answer", card, "3", "--at", "2026-01-05T10:00:00Z")[0] == 0  # an hour after now
+    code, _, err = cli("answer", card, "3", "--at", "2026-01-05T09:30:00Z")
     assert code == 1 and "before the card's last review" in err
 
 

@@ -38,8 +38,9 @@ def _due_reviews(app: Aksio, clock: FixedClock, n: int, kind: str = "basic") -> 
     app.edit_course("Bio", scheduling={"fuzz": False})
     ids = [c.id for i in range(n) for c in app.add_card("Bio", f"question {i}", f"answer {i}", kind=kind)]
     for i, card_id in enumerate(ids):
-        app.answer(card_id, 4 if i % 2 else 3, at=T0 + timedelta(days=i % 3))
-        app.answer(card_id, 3, at=T0 + timedelta(days=3 + i % 4))
+        for rating, at in ((4 if i % 2 else 3, T0 + timedelta(days=i % 3)), (3, T0 + timedelta(days=3 + i % 4))):
+            clock.set(at)  # an answer's time is now, or not far from it
+            app.answer(card_id, rating, at=at)
     clock.set(LATER)
     return ids
 

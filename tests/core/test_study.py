@@ -48,6 +48,7 @@ def test_states_equal_the_reference_fsrs_scheduler(app: Aksio, course: str, cloc
     at = T0
     for _ in range(12):
         rating = rng.choice([1, 2, 3, 3, 3, 4])
+        clock.set(at)  # an answer's time is now, or not far from it
         answered = app.answer(card_id, rating, at=at).card
         assert answered == app.card(card_id)  # what answer returns is what a fresh read gives
         ref_card, _ = reference.review_card(ref_card, fsrs.Rating(rating), at)
@@ -65,8 +66,10 @@ def test_queue_serves_learning_then_most_forgotten_review_then_new(app: Aksio, c
     # a and b become review cards with different stabilities, c a learning card, d stays new
     app.answer(a, "easy", at=T0)
     app.answer(b, "easy", at=T0)
+    clock.set(T0 + timedelta(days=10))  # an answer's time is now, or not far from it
     app.answer(b, "easy", at=T0 + timedelta(days=10))
     later = T0 + timedelta(days=400)  # both a and b are overdue by then
+    clock.set(later)
     app.answer(c, "again", at=later)
     clock.set(later + timedelta(minutes=2))
     assert app.next_card(course).id == c  # the learning step is due
@@ -147,8 +150,10 @@ def test_a_card_that_keeps_lapsing_becomes_a_leech(app: Aksio, course: str, cloc
     became = []
     at = T0
     for _ in range(4):
+        clock.set(at)  # an answer's time is now, or not far from it
         app.answer(card_id, "easy", at=at)  # graduate to review
         at += timedelta(days=5)
+        clock.set(at)
         became.append(app.answer(card_id, "again", at=at).became_leech)  # lapse
         at += timedelta(hours=1)
         if became[-1]:

@@ -43,8 +43,9 @@ def core(tmp_path: Path, clock: FixedClock) -> Iterator[Aksio]:
     for i in range(3):
         app.add_card("Chemistry", f"Symbol of element {i}?", f"E{i}")
     for i, card_id in enumerate(answered):  # learnt on T0 or the day after: review cards, due again by LATER
-        app.answer(card_id, "good", at=T0 + timedelta(days=i % 2), duration_ms=3000)
-        app.answer(card_id, "good", at=T0 + timedelta(days=i % 2, hours=1), duration_ms=3000)
+        for at in (T0 + timedelta(days=i % 2), T0 + timedelta(days=i % 2, hours=1)):
+            clock.set(at)  # an answer's time is now, or not far from it
+            app.answer(card_id, "good", at=at, duration_ms=3000)
     clock.set(LATER)
     yield app
     app.close()

@@ -250,9 +250,11 @@ def _parse_at(at: str | None) -> datetime | None:
 
     try:
         when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        return when if when.tzinfo else when.astimezone().astimezone(UTC)
     except ValueError:
         raise InvalidInput(f"--at {at!r} is not an ISO time like 2026-03-01T09:30:00Z") from None
-    return when if when.tzinfo else when.astimezone().astimezone(UTC)
+    except OverflowError:  # local time of year 1 or 9999 is out of datetime's range in UTC
+        raise InvalidInput(f"--at {at!r} is too far from now") from None
 
 
 @app.command("due")
@@ -335,11 +337,20 @@ def doctor(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild every card's state from the review log.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Check the database; --rebuild replays the review log into the scheduling cache."""
+    """Check the database and the scheduling cache; --rebuild replays the review log into the cache, repairing it.
+    Exits 1 when something is wrong (after the repair, with --rebuild)."""
     with _open() as aksio:
         report = aksio.doctor(rebuild=rebuild)
     if json:
         print_json(report)
-        return
-    for key, value in report.items():
-        console().print(f"{key}: {value}")
+    else:
+        for key, value in report.items():
+            console().print(f"{key}: {value}")
+    if not report["healthy"]:
+        from aksio.cli.output import fail
+
+        fail(
+            "the database is damaged: restore it from a backup"
+            if report["integrity"] != "ok"
+            else "the scheduling cache disagrees with the cards and the review log: run `aksio doctor --rebuild`"
+        )

@@ -47,6 +47,10 @@ def _show(card: Card, reveal: bool) -> None:
 
 
 def run_study(aksio: Aksio, course: str | None) -> None:
+    from rich.markup import escape
+
+    from aksio.errors import Conflict
+
     out = console()
     course_id = aksio.course(course).id if course else None
     history: list[int] = []  # ratings given this session, so undo can take one back
@@ -79,7 +83,11 @@ def run_study(aksio: Aksio, course: str | None) -> None:
             break
         if _side_action(aksio, card, key, history):
             continue
-        result = aksio.answer(card.id, int(key), duration_ms=int((time.monotonic() - shown) * 1000))
+        try:
+            result = aksio.answer(card.id, int(key), duration_ms=int((time.monotonic() - shown) * 1000), shown=card)
+        except Conflict as exc:  # answered by another window or a script while shown here: not graded twice
+            out.print(f"[yellow]{escape(str(exc))}[/]")
+            continue
         history.append(int(key))
         if result.became_leech:
             out.print(markup("[red]This card is now a leech (tagged 'leech'); consider rewriting it.[/]"))

@@ -168,6 +168,20 @@ class Database:
                 return rows
         return []
 
+    @contextmanager
+    def read(self) -> Iterator[Database]:
+        """A read transaction: every query inside sees the database as the first one did, whatever other
+        connections commit meanwhile (a check over several tables must not see half of someone's answer)."""
+        if self._in_tx:
+            raise RuntimeError("nested transaction")
+        self.conn.execute("BEGIN")
+        self._in_tx = True
+        try:
+            yield self
+        finally:
+            self._in_tx = False
+            self.conn.execute("COMMIT")
+
     # -- writing ----------------------------------------------------------------------------------
 
     @contextmanager

@@ -69,6 +69,14 @@ def write_state(w: Writer, row: StateRow) -> None:
         raise DatabaseError(f"card {row.card_id} has no cached state", cli_hint="run `aksio doctor --rebuild`")
 
 
+def review_mark(db: Database | Writer, card_id: str) -> tuple[int | None, int] | None:
+    """A card's last review time and number of reviews as cached: they change with every answer and undo."""
+    r = db.conn.execute(
+        "SELECT last_review, coalesce(json_extract(fsrs, '$.reps'), 0) FROM card_state WHERE card_id = ?", (card_id,)
+    ).fetchone()
+    return (r[0], int(r[1])) if r else None
+
+
 def set_queue(w: Writer, card_ids: Sequence[str], queue: int) -> None:
     w.executemany("UPDATE card_state SET queue = ? WHERE card_id = ?", [(queue, c) for c in card_ids])
 
@@ -213,6 +221,39 @@ def update_state_values(w: Writer, rows: Sequence[tuple[Any, ...]]) -> None:
     """Overwrite existing rows with values in the form ``state_values`` reads them (the fsrs column as JSON text,
     as ``write_state`` stores it). An UPDATE: a third of what INSERT OR REPLACE's delete and insert cost."""
     w.executemany(_UPDATE_STATE, [(*row[1:], row[0]) for row in rows])
+
+
+def insert_state_values(w: Writer, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Add rows in the form ``state_values`` reads them (for cards whose row was lost)."""
+    marks = ", ".join("?" * len(_COLS.split(",")))
+    w.executemany(f"INSERT INTO card_state ({_COLS}) VALUES ({marks})", rows)
+
+
+def delete_states(w: Writer, card_ids: Sequence[str]) -> None:
+    w.executemany("DELETE FROM card_state WHERE card_id = ?", [(c,) for c in card_ids])
+
+
+def live_cards(db: Database | Writer, course_id: str | None = None) -> list[tuple[Any, ...]]:
+    """Every live card (of one course, or all) as (id, note id, course id, suspended, note status), by id."""
+    scope, params = (" AND k.course_id = ?", (course_id,)) if course_id else ("", ())
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
+    return cursor.execute(
+        "SELECT k.id, k.note_id, k.course_id, k.suspended, n.status FROM card k JOIN note n ON n.id = k.note_id "
+        f"WHERE k.deleted = 0{scope} ORDER BY k.id",
+        params,
+    ).fetchall()
+
+
+def orphan_states(db: Database | Writer, course_id: str | None = None) -> list[str]:
+    """Cards with a cached state but deleted (or unknown): their rows should have gone with them."""
+    scope, params = _scope(course_id)
+    rows = db.conn.execute(
+        "SELECT card_id FROM card_state WHERE NOT EXISTS "
+        f"(SELECT 1 FROM card k WHERE k.id = card_state.card_id AND k.deleted = 0){scope}",
+        params,
+    )
+    return [r[0] for r in rows]
 
 
 _UPDATE_STATE = (

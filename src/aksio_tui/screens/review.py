@@ -66,11 +66,12 @@ class ReviewScreen(AppScreen):
     class Showing(Message):
         """A worker has the next card (or None: nothing left)."""
 
-        def __init__(self, shown: Shown, answered: int | None = None, undone: bool = False) -> None:
+        def __init__(self, shown: Shown, answered: int | None = None, undone: bool = False, notice: str = "") -> None:
             super().__init__()
             self.shown = shown
             self.answered = answered
             self.undone = undone
+            self.notice = notice  # why the card shown before is gone without the grade given
 
     def __init__(self, course: str | None) -> None:
         super().__init__()
@@ -118,13 +119,19 @@ class ReviewScreen(AppScreen):
         self.post_message(self.Showing(self.aksio_app.call_core(lambda a: _next(a, self.course))))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
-    def answer(self, card_id: str, rating: int, duration_ms: int) -> None:
-        def step(a: Aksio) -> Shown:
-            a.answer(card_id, rating, duration_ms=duration_ms)
-            return _next(a, self.course)
+    def answer(self, card: Card, rating: int, duration_ms: int) -> None:
+        def step(a: Aksio) -> tuple[Shown, str]:
+            from aksio.errors import Conflict
+
+            try:
+                a.answer(card.id, rating, duration_ms=duration_ms, shown=card)
+            except Conflict as exc:  # answered by another window or a script while shown here: not graded twice
+                return _next(a, self.course), str(exc)
+            return _next(a, self.course), ""
 
         try:
-            self.post_message(self.Showing(self.aksio_app.call_core(step), answered=rating))
+            shown, notice = self.aksio_app.call_core(step)
+            self.post_message(self.Showing(shown, answered=None if notice else rating, notice=notice))
         finally:
             self.busy = False
 
@@ -156,6 +163,8 @@ class ReviewScreen(AppScreen):
     # -- showing --------------------------------------------------------------------------------------
 
     def on_review_screen_showing(self, message: Showing) -> None:
+        if message.notice:
+            self.notify(message.notice, severity="warning")
         if message.answered is not None:
             self.ratings[message.answered] += 1
             self.answered.append(message.answered)
@@ -204,7 +213,7 @@ class ReviewScreen(AppScreen):
         if self.card is None or not self.revealed or self.busy:
             return
         self.busy = True
-        self.answer(self.card.id, rating, int((time.monotonic() - self.shown_at) * 1000))
+        self.answer(self.card, rating, int((time.monotonic() - self.shown_at) * 1000))
 
     def action_undo(self) -> None:
         if self.busy or not self.answered:

@@ -180,7 +180,8 @@ class Database:
             yield self
         finally:
             self._in_tx = False
-            self.conn.execute("COMMIT")
+            if self.conn.in_transaction:  # SQLite may have ended it itself on an I/O error
+                self.conn.execute("COMMIT")
 
     # -- writing ----------------------------------------------------------------------------------
 

@@ -47,8 +47,6 @@ def _show(card: Card, reveal: bool) -> None:
 
 
 def run_study(aksio: Aksio, course: str | None) -> None:
-    from rich.markup import escape
-
     from aksio.errors import Conflict
 
     out = console()
@@ -86,7 +84,7 @@ def run_study(aksio: Aksio, course: str | None) -> None:
         try:
             result = aksio.answer(card.id, int(key), duration_ms=int((time.monotonic() - shown) * 1000), shown=card)
         except Conflict as exc:  # answered by another window or a script while shown here: not graded twice
-            out.print(f"[yellow]{escape(str(exc))}[/]")
+            out.print(markup("[yellow]{}[/]", exc))
             continue
         history.append(int(key))
         if result.became_leech:

@@ -98,8 +98,10 @@ def rows_of_notes(aksio: Aksio, note_ids: Sequence[str]) -> BrowseRows:
 
 def card_with_source(aksio: Aksio, card_id: str) -> tuple[Card, str]:
     """The card, and the title of the document it cites ("" when it cites none)."""
+    from aksio.preview import source_title
+
     card = aksio.card(card_id)
     title = ""
     if card.source and card.source.document_id:
-        title = aksio.document(card.source.document_id).title
+        title = source_title(aksio, card.source.document_id)
     return card, title

@@ -154,8 +154,7 @@ class GenerateMixin:
 
             self._queues_changed()
             with self.db.write() as w:
-                for note_id in notes:
-                    card_rows.tombstone_note(w, note_id)
+                card_rows.tombstone_notes(w, notes)
         return len(notes)
 
     def _curated_notes(

@@ -19,3 +19,13 @@ def section_text(aksio: Aksio, document_id: str, section_id: str | None) -> list
     if section_id is not None and not preview_rows.section_belongs(aksio.db, document_id, section_id):
         raise NotFound(f"no section {section_id!r} in that document")
     return preview_rows.section_pages(aksio.db, document_id, section_id)
+
+
+def source_title(aksio: Aksio, document_id: str) -> str:
+    """The title of the document a card cites, marked when the document was deleted: the cards made from a
+    document are the student's and stay when it goes."""
+    found = preview_rows.document_title(aksio.db, document_id)
+    if found is None:
+        raise NotFound(f"no document {document_id!r}")
+    title, deleted = found
+    return f"{title} (deleted)" if deleted else title

@@ -392,7 +392,7 @@ class StudyMixin:
         """Delete these cards' notes and all their cards, in one transaction. Returns the card ids deleted."""
         notes = dict.fromkeys(card.note_id for card in self._cards_of(refs))
         with self.db.write() as w:
-            return [card_id for note_id in notes for card_id in card_rows.tombstone_note(w, note_id)]
+            return card_rows.tombstone_notes(w, list(notes))
 
     def suspend(self, ref: str, suspended: bool = True) -> Card:
         self.suspend_cards([ref], suspended)

@@ -257,10 +257,27 @@ def card_ids_of_note(db: Database | Writer, note_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def tombstone_note(w: Writer, note_id: str) -> list[str]:
-    """Delete a note and its cards. Their reviews stay (append-only); the cache rows go."""
-    card_ids = card_ids_of_note(w, note_id)
+def tombstone_notes(w: Writer, note_ids: Sequence[str]) -> list[str]:
+    """Delete notes and their cards. Returns the card ids deleted."""
+    return _tombstone_notes(w, "id IN (SELECT value FROM json_each(?))", (json.dumps(list(note_ids)),))
+
+
+def tombstone_of_course(w: Writer, course_id: str) -> list[str]:
+    """Delete a course's notes and their cards, and the record of the card tables imported into it. Returns the
+    card ids deleted."""
+    w.tombstone_where("card_import", "course_id = ?", (course_id,))
+    return _tombstone_notes(w, "course_id = ?", (course_id,))
+
+
+def _tombstone_notes(w: Writer, condition: str, params: tuple[str, ...]) -> list[str]:
+    # Reviews stay (append-only history). The cards' cached states go, out of every queue and count, and so do
+    # their answers on the undo stack: undoing an answer to a deleted card would restore a state it no longer has.
+    notes = f"SELECT id FROM note WHERE deleted = 0 AND {condition}"
+    rows = w.execute(f"SELECT id FROM card WHERE deleted = 0 AND note_id IN ({notes}) ORDER BY note_id, ord", params)
+    card_ids = [r[0] for r in rows]
     w.tombstone("card", card_ids)
-    w.tombstone("note", [note_id])
-    w.executemany("DELETE FROM card_state WHERE card_id = ?", [(c,) for c in card_ids])
+    w.tombstone_where("note", condition, params)
+    cards = (json.dumps(card_ids),)
+    w.execute("DELETE FROM card_state WHERE card_id IN (SELECT value FROM json_each(?))", cards)
+    w.execute("DELETE FROM undo_log WHERE card_id IN (SELECT value FROM json_each(?))", cards)
     return card_ids

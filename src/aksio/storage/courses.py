@@ -94,11 +94,14 @@ def update(w: Writer, course_id: str, changes: dict[str, Any]) -> None:
 
 
 def tombstone(w: Writer, course_id: str) -> list[str]:
-    """Delete a course and everything in it. Returns the ids of the documents deleted with it."""
-    doc_ids = [r[0] for r in w.execute("SELECT id FROM document WHERE course_id = ? AND deleted = 0", (course_id,))]
-    from aksio.storage import documents
+    """Delete a course and everything in it: its documents (their sections, chunks and search rows), notes, cards
+    (their cached states), questions and card imports, each with a tombstone that syncs. Reviews and study
+    sessions stay: they are history. Returns the ids of the documents deleted with it."""
+    from aksio.storage import cards, documents, generation
 
-    for doc_id in doc_ids:
-        documents.tombstone(w, doc_id)
+    doc_ids = documents.tombstone_of_course(w, course_id)
+    cards.tombstone_of_course(w, course_id)
+    w.tombstone_where("question", "course_id = ?", (course_id,))
+    generation.forget_parts(w, course_id)
     w.tombstone("course", [course_id])
     return doc_ids

@@ -360,16 +360,29 @@ class Writer:
         self._log(table, row_id, "update", changes, hlc)
 
     def tombstone(self, table: str, row_ids: Sequence[str]) -> None:
-        """Mark rows deleted. Synced rows are never physically deleted: the tombstone must travel."""
+        """Mark rows deleted, each with its own stamp and a 'delete' entry in the change log. Synced rows are never
+        physically deleted: the tombstone must travel."""
         if table not in SYNCED:
             raise ValueError(f"{table} is not a synced table")
-        params = []
-        logs = []
-        for row_id, hlc in zip(row_ids, self.stamps(len(row_ids)), strict=True):
-            params.append((hlc, self.now, row_id))
-            logs.append((table, row_id, "delete", "deleted", hlc))
-        self.conn.executemany(f"UPDATE {table} SET deleted = 1, hlc = ?, updated_at = ? WHERE id = ?", params)
-        self.conn.executemany("INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, ?, ?, ?)", logs)
+        if not row_ids:
+            return
+        stamps = self.stamps(len(row_ids))
+        now = self.now
+        self.conn.executemany(
+            f"UPDATE {table} SET deleted = 1, hlc = ?, updated_at = ? WHERE id = ?",
+            [(h, now, i) for i, h in zip(row_ids, stamps, strict=True)],
+        )
+        self.conn.executemany(
+            "INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, 'delete', 'deleted', ?)",
+            [(table, i, h) for i, h in zip(row_ids, stamps, strict=True)],
+        )
+
+    def tombstone_where(self, table: str, condition: str, params: Sequence[Any] = ()) -> list[str]:
+        """Tombstone the live rows of ``table`` that match ``condition`` (SQL over its columns); their ids."""
+        rows = self.conn.execute(f"SELECT id FROM {table} WHERE deleted = 0 AND ({condition})", params)
+        ids = [r[0] for r in rows]
+        self.tombstone(table, ids)
+        return ids
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         """Raw statement for local, unsynced tables (indexes, caches) inside the same transaction."""

@@ -155,16 +155,23 @@ def insert_parsed(
 
 
 def tombstone(w: Writer, doc_id: str) -> None:
-    """Delete a document, its sections and chunks (tombstones), and drop it from the search index."""
-    w.execute(
-        "DELETE FROM chunk_fts WHERE rowid IN (SELECT rid FROM chunk WHERE document_id = ? AND deleted = 0)",
-        (doc_id,),
-    )
-    chunk_ids = [r[0] for r in w.execute("SELECT id FROM chunk WHERE document_id = ? AND deleted = 0", (doc_id,))]
-    section_ids = [r[0] for r in w.execute("SELECT id FROM section WHERE document_id = ? AND deleted = 0", (doc_id,))]
-    w.tombstone("chunk", chunk_ids)
-    w.tombstone("section", section_ids)
-    w.tombstone("document", [doc_id])
+    """Delete a document, its sections and chunks (tombstones), and drop it from the search index. Notes and
+    questions made from it stay: they are the student's (their source names a deleted document)."""
+    _tombstone(w, "id = ?", (doc_id,))
+
+
+def tombstone_of_course(w: Writer, course_id: str) -> list[str]:
+    """Delete a course's documents as ``tombstone`` does. Returns their ids."""
+    return _tombstone(w, "course_id = ?", (course_id,))
+
+
+def _tombstone(w: Writer, condition: str, params: tuple[str, ...]) -> list[str]:
+    # the live documents matching ``condition`` (over the document table), in a form their children are picked by
+    docs = f"document_id IN (SELECT id FROM document WHERE deleted = 0 AND {condition})"
+    w.execute(f"DELETE FROM chunk_fts WHERE rowid IN (SELECT rid FROM chunk WHERE deleted = 0 AND {docs})", params)
+    w.tombstone_where("chunk", docs, params)
+    w.tombstone_where("section", docs, params)
+    return w.tombstone_where("document", condition, params)
 
 
 def locate(db: Database, doc_id: str, quote: str) -> tuple[int, str | None] | None:

@@ -147,6 +147,11 @@ def mark_done(w: Writer, course_id: str, key: str, kept: int, rejected: dict[str
     )
 
 
+def forget_parts(w: Writer, course_id: str) -> None:
+    """Drop the record of a deleted course's finished parts (the response cache stays: it is keyed by prompt)."""
+    w.execute("DELETE FROM generation_part WHERE course_id = ?", (course_id,))
+
+
 # -- quiz questions and held notes -----------------------------------------------------------------------
 
 

@@ -13,6 +13,28 @@ SYNC_COLUMNS = """
     updated_at TEXT NOT NULL
 """
 
+
+def _course_children_deleted() -> str:
+    """A course deleted before deletes cascaded left its notes, cards, questions and card imports alive: they get
+    the course's own tombstone (its stamp is the delete's), logged so that the deletes sync, and the cards'
+    cached states, undo entries and the course's finished generation parts go."""
+    script = []
+    for table in ("card", "note", "question", "card_import"):
+        orphans = f"FROM {table} t JOIN course c ON c.id = t.course_id WHERE c.deleted = 1 AND t.deleted = 0"
+        script.append(
+            "INSERT INTO change_log (tbl, row_id, op, cols, hlc) "
+            f"SELECT '{table}', t.id, 'delete', 'deleted', c.hlc {orphans} ORDER BY t.rowid;"
+            f"UPDATE {table} SET deleted = 1, hlc = c.hlc, updated_at = c.updated_at FROM course c "
+            f"WHERE c.id = {table}.course_id AND c.deleted = 1 AND {table}.deleted = 0;"
+        )
+    script.append(
+        "DELETE FROM card_state WHERE card_id IN (SELECT id FROM card WHERE deleted = 1);"
+        "DELETE FROM undo_log WHERE card_id IN (SELECT id FROM card WHERE deleted = 1);"
+        "DELETE FROM generation_part WHERE course_id IN (SELECT id FROM course WHERE deleted = 1);"
+    )
+    return "\n".join(script)
+
+
 MIGRATIONS: list[str] = [
     # 1: courses, documents, sections, chunks, full-text search, the change log
     f"""
@@ -292,6 +314,9 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO hlc_mark (id, stamp) SELECT 1, max(hlc) FROM change_log;
     """,
+    # 8: deletes cascade (storage/courses.py ``tombstone``): what an earlier course delete left alive goes now
+    _course_children_deleted(),
 ]
+
 
 LATEST = len(MIGRATIONS)

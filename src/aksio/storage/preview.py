@@ -28,3 +28,9 @@ def section_belongs(db: Database, document_id: str, section_id: str) -> bool:
         "SELECT 1 FROM section WHERE id = ? AND document_id = ? AND deleted = 0", (section_id, document_id)
     )
     return row is not None
+
+
+def document_title(db: Database, document_id: str) -> tuple[str, bool] | None:
+    """A document's title and whether it was deleted (a card made from it outlives it); None: no such document."""
+    row = db.query_one("SELECT title, deleted FROM document WHERE id = ?", (document_id,))
+    return (str(row[0]), bool(row[1])) if row else None

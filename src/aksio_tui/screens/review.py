@@ -251,8 +251,10 @@ class ReviewScreen(AppScreen):
         card = self.card
         title = ""
         if card.source and card.source.document_id:
+            from aksio.preview import source_title
+
             doc_id = card.source.document_id
-            title = self.aksio_app.core(lambda a: a.document(doc_id).title)
+            title = self.aksio_app.core(lambda a: source_title(a, doc_id))
         self.app.push_screen(SourceScreen(card, title))
 
     def action_edit(self) -> None:

@@ -4,19 +4,19 @@ and chunks. Nothing of a deleted thing is counted, listed, searched, generated f
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from aksio.browse import browse_rows, card_with_source
+from aksio.clock import FixedClock
 from aksio.demo import sample_path
 from aksio.errors import InvalidInput, NotFound
 from aksio.service import Aksio
-from aksio.storage.migrations import MIGRATIONS
 from tests import docmaker
-from tests.conftest import Cli
+from tests.conftest import NOW, Cli
 from tests.docmaker import Docs
+from tests.old_homes import old_home
 
 # each synced table a course's tombstone covers, and how its rows belong to the course (one parameter: its id)
 COURSE_ROWS = {
@@ -170,24 +170,40 @@ def test_deleting_a_document_takes_it_out_of_search_and_generation_but_keeps_its
     assert {item.document_id for item in rest.items} <= {networks}
 
 
-def test_an_older_homes_deleted_course_loses_its_cards_when_opened(home: Path, aksio: Aksio) -> None:
-    course = aksio.add_course("OS").id
-    cards = aksio.add_card(course, "Mutex", "Lock giving mutual exclusion", kind="reverse")
-    aksio.answer(cards[0].id, "good")
-    aksio.close()
-    # as a course delete before deletes cascaded left it: the course tombstoned, its cards alive
-    path = home / "aksio.db"
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE course SET deleted = 1, hlc = '9999999999999-0000-x' WHERE id = ?", (course,))
-    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
-    conn.commit()
-    conn.close()
+def test_an_older_homes_deleted_course_loses_its_cards_when_opened(home: Path) -> None:
+    # a schema-7 home where a course delete, before deletes cascaded, left its (answered) reverse note's cards alive
+    deleted = "9999999999999-0000-x"
+    with old_home(home, 7) as conn:
+        conn.execute(
+            "INSERT INTO course (id, name, deleted, hlc, created_at, updated_at) VALUES ('os', 'OS', 1, ?, '', '')",
+            (deleted,),
+        )
+        conn.execute(
+            "INSERT INTO note (id, course_id, kind, front, back, hlc, created_at, updated_at) "
+            "VALUES ('mutex', 'os', 'reverse', 'Mutex', 'Lock giving mutual exclusion', '1', '', '')"
+        )
+        cards = ("mutex-0", "mutex-1")
+        for ord_, card in enumerate(cards):
+            conn.execute(
+                "INSERT INTO card (id, note_id, course_id, ord, hlc, created_at, updated_at) "
+                "VALUES (?, 'mutex', 'os', ?, '1', '', '')",
+                (card, ord_),
+            )
+            conn.execute(
+                "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) "
+                "VALUES (?, 'mutex', 'os', 0, 0, 1)",
+                (card,),
+            )
+        conn.execute(
+            "INSERT INTO review (id, card_id, rating, reviewed_at, device_id, hlc, created_at, updated_at) "
+            "VALUES ('r', 'mutex-0', 3, '2026-01-05T09:00:00.000Z', 'd', '2', '', '')"
+        )
 
-    reopened = Aksio.open(home, aksio.clock)
+    reopened = Aksio.open(home, FixedClock(NOW))
     try:
         assert reopened.cards() == [] and reopened.next_card() is None
         logged = reopened.db.query("SELECT row_id, hlc FROM change_log WHERE op = 'delete' AND tbl = 'card'")
-        assert {(r[0], r[1]) for r in logged} == {(c.id, "9999999999999-0000-x") for c in cards}
+        assert {(r[0], r[1]) for r in logged} == {(c, deleted) for c in cards}
         assert reopened.db.query_one("SELECT count(*) FROM card_state")[0] == 0  # type: ignore[index]
         assert reopened.db.query_one("SELECT count(*) FROM review")[0] == 1  # type: ignore[index]
     finally:

@@ -14,6 +14,7 @@ from aksio.clock import FixedClock
 from aksio.service import Aksio
 from aksio.storage.db import Database
 from aksio.storage.hlc import Stamp
+from tests.old_homes import old_home
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -115,15 +116,16 @@ def test_an_older_or_rolled_back_received_stamp_stores_nothing(tmp_path: Path) -
 
 def test_an_old_home_takes_its_mark_from_the_highest_stamp_in_its_log(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    with Aksio.open(home, FixedClock(T0), tz=UTC) as app:
-        app.add_course("Algebra")
-        high = _remote(T0 + DAY)
-        # a schema-6 home whose last log entry is not its highest stamp
-        app.db.conn.executemany(
+    high = _remote(T0 + DAY)
+    with old_home(home, 6) as conn:  # a schema-6 home whose last log entry is not its highest stamp
+        conn.execute(
+            "INSERT INTO course (id, name, hlc, created_at, updated_at) VALUES ('x', 'Algebra', ?, '', '')",
+            (_remote(T0),),
+        )
+        conn.executemany(
             "INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES ('course', 'x', 'update', 'name', ?)",
             [(high,), (_remote(T0),)],
         )
-        app.db.conn.executescript("DROP TABLE hlc_mark; PRAGMA user_version = 6;")
     with Aksio.open(home, FixedClock(T0), tz=UTC) as app:
         assert _mark(app.db) == high
         app.edit_course("Algebra", description="after the migration")

@@ -15,6 +15,7 @@ from typing import Any
 from aksio.clock import Clock, iso
 from aksio.errors import DatabaseError, ReadOnly, disk_full, read_only
 from aksio.ids import SHORT_ID, new_id
+from aksio.storage import tags
 from aksio.storage.hlc import HybridClock, Stamp
 from aksio.storage.migrations import LATEST, MIGRATIONS
 
@@ -22,7 +23,19 @@ APP_MARK = "aksio"
 
 # Tables whose rows are synced: every write to them is stamped and logged.
 SYNCED = frozenset(
-    {"course", "document", "section", "chunk", "note", "card", "review", "question", "study_session", "card_import"}
+    {
+        "course",
+        "document",
+        "section",
+        "chunk",
+        "note",
+        "card",
+        "review",
+        "question",
+        "study_session",
+        "card_import",
+        "tag_entry",
+    }
 )
 # how often the WAL is copied into the database and starts over, and the size it is cut back to (Database._open)
 WAL_CHECKPOINT_PAGES = 4000
@@ -30,6 +43,9 @@ WAL_SIZE_LIMIT = 16 * 1024 * 1024
 _BESIDE = ("-wal", "-shm")  # the files WAL keeps beside the database
 # Columns that exist only on this device (they key local indexes) and never enter the change log.
 LOCAL_COLUMNS = frozenset({"rid"})
+# Columns of a synced row that are not its values: its identity, its stamps, and this device's time of its last
+# write. (The value columns each carry a stamp: see Writer.update and storage/stamps.py.)
+STAMP_COLUMNS = frozenset({"id", "hlc", "col_hlc", "updated_at"})
 
 
 class Database:
@@ -53,6 +69,7 @@ class Database:
         self.hlc = hlc
         self._in_tx = False
         self._rowid_tables: dict[str, bool] = {}
+        self._columns: dict[str, tuple[str, ...]] = {}
         self.generation = 0  # commits through this connection; with PRAGMA data_version, see stamp()
         self.hlc_mark = hlc.last_text  # the stored high-water mark as this connection last read or wrote it
 
@@ -140,6 +157,13 @@ class Database:
             known = self._rowid_tables[table] = "WITHOUT ROWID" not in sql.upper()
         return known
 
+    def columns(self, table: str) -> tuple[str, ...]:
+        """The names of ``table``'s columns, in the table's order."""
+        known = self._columns.get(table)
+        if known is None:
+            known = self._columns[table] = tuple(r[1] for r in self.conn.execute(f"PRAGMA table_info({table})"))
+        return known
+
     # -- reading ----------------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
@@ -217,6 +241,22 @@ class Database:
             self.hlc_mark = mark or self.hlc_mark
         finally:
             self._in_tx = False
+
+
+# A row's column stamps before a write: its map, or, at its first write since the insert, a map holding the
+# insert's stamp (the row's hlc until now) for every column not written since (SQLite reads the old hlc here).
+_STAMPS = "coalesce(col_hlc, json_object('*', hlc))"
+
+
+def stamped_update(table: str, columns: Iterable[str], hlc: str = "?") -> str:
+    """SQL setting ``columns`` of one row, each with the stamp of its write. Parameters: the values, one stamp
+    per column, the row's new hlc (``hlc`` is the SQL for it, over that one parameter), updated_at, the id."""
+    columns = list(columns)
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    stamped = ", ".join(f"'$.{c}', ?" for c in columns)
+    return (
+        f"UPDATE {table} SET {sets}, col_hlc = json_set({_STAMPS}, {stamped}), hlc = {hlc}, updated_at = ? WHERE id = ?"
+    )
 
 
 class Writer:
@@ -328,6 +368,11 @@ class Writer:
         # in insertion (= stamp) order, which costs a quarter of binding each entry from Python.
         past = self.last_rowid(table) if parents is None and self.db.has_rowid(table) else None
         self.conn.executemany(sql, [(i, *v, h, now, now) for i, v, h in zip(row_ids, values, stamps, strict=True)])
+        if table in tags.TAGGED and "tags" in columns:
+            at = list(columns).index("tags")
+            if any(v[at] not in (None, "[]") for v in values):
+                assert past is not None, "a tagged table is a rowid table whose rows carry their own stamps"
+                tags.add_inserted(self, table, past)
         if past is not None:
             self.conn.execute(
                 "INSERT INTO change_log (tbl, row_id, op, cols, hlc) "
@@ -346,18 +391,32 @@ class Writer:
         return int(self.conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0])
 
     def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> None:
-        """Change some columns of a live row."""
+        """Change some columns of a live row. Each column whose value changes takes the write's stamp (its entry
+        in ``col_hlc``), so that a merge takes each column from the device that wrote it last; a column given its
+        stored value keeps its stamp. A course's, document's or note's ``tags`` change through their entries
+        (``storage/tags.py``): a tag added, a tag removed, each a write of its own."""
         if table not in SYNCED:
             raise ValueError(f"{table} is not a synced table")
-        if not changes:
-            return
-        hlc = self.stamps(1)[0]
-        sets = ", ".join(f"{c} = ?" for c in changes)
-        self.conn.execute(
-            f"UPDATE {table} SET {sets}, hlc = ?, updated_at = ? WHERE id = ?",
-            (*[_encode(v) for v in changes.values()], hlc, self.now, row_id),
-        )
-        self._log(table, row_id, "update", changes, hlc)
+        tagged = table in tags.TAGGED and "tags" in changes
+        values = self._changed(table, row_id, {c: v for c, v in changes.items() if not (tagged and c == "tags")})
+        if values:
+            hlc = self.stamps(1)[0]
+            self.conn.execute(
+                stamped_update(table, values), (*values.values(), *[hlc] * len(values), hlc, self.now, row_id)
+            )
+            self._log(table, row_id, "update", values, hlc)
+        if tagged:
+            tags.replace(self, table, row_id, changes["tags"])
+
+    def _changed(self, table: str, row_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """``changes`` encoded as stored, without the columns that already hold their value."""
+        values = {c: _encode(v) for c, v in changes.items()}
+        if not values:
+            return values
+        row = self.conn.execute(f"SELECT {', '.join(values)} FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        if row is None:
+            return values
+        return {c: v for (c, v), old in zip(values.items(), row, strict=True) if v != old}
 
     def tombstone(self, table: str, row_ids: Sequence[str]) -> None:
         """Mark rows deleted, each with its own stamp and a 'delete' entry in the change log. Synced rows are never
@@ -369,8 +428,7 @@ class Writer:
         stamps = self.stamps(len(row_ids))
         now = self.now
         self.conn.executemany(
-            f"UPDATE {table} SET deleted = 1, hlc = ?, updated_at = ? WHERE id = ?",
-            [(h, now, i) for i, h in zip(row_ids, stamps, strict=True)],
+            stamped_update(table, ["deleted"]), [(1, h, h, now, i) for i, h in zip(row_ids, stamps, strict=True)]
         )
         self.conn.executemany(
             "INSERT INTO change_log (tbl, row_id, op, cols, hlc) VALUES (?, ?, 'delete', 'deleted', ?)",

@@ -1,7 +1,8 @@
 """Numbered schema migrations. ``PRAGMA user_version`` holds the number of the last one applied.
 
 Never edit a migration that has shipped: add a new one. Every syncable table carries ``id`` (UUIDv7),
-``hlc`` (stamp of the last write), ``deleted`` (tombstone), ``created_at`` and ``updated_at``.
+``hlc`` (stamp of the last write), ``deleted`` (tombstone), ``created_at``, ``updated_at`` and, since 9,
+``col_hlc`` (the stamps of columns written after the insert): a table made from now on takes ``STAMPED_COLUMNS``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ def _course_children_deleted() -> str:
     )
     return "\n".join(script)
 
+
+# What a synced table made from migration 9 on carries (the older ones had col_hlc added by migration 9).
+STAMPED_COLUMNS = SYNC_COLUMNS.rstrip() + ",\n    col_hlc TEXT\n"
+
+# the tables that had tags (a JSON list) before the tags became sets of entries (migration 9)
+_TAGGED = ("course", "document", "note")
+_STAMPED_BEFORE_9 = (*_TAGGED, "section", "chunk", "card", "review", "question", "study_session", "card_import")
 
 MIGRATIONS: list[str] = [
     # 1: courses, documents, sections, chunks, full-text search, the change log
@@ -316,6 +324,28 @@ MIGRATIONS: list[str] = [
     """,
     # 8: deletes cascade (storage/courses.py ``tombstone``): what an earlier course delete left alive goes now
     _course_children_deleted(),
+    # 9: a clock per column, and tags as sets that merge. col_hlc is a JSON map from a column to the stamp of its
+    # last write, for the columns written after the insert ("*": the insert's stamp); NULL (every row here so
+    # far): each column's stamp is the row's hlc. tag_entry holds one row per tag added to a course, document or
+    # note (an observed-remove set: a remove tombstones the entries it saw); the rows' tags column is what is
+    # left of them, in the order added. An entry's id begins with its row's id and a slash (the table's one
+    # b-tree finds a row's entries); the tags a row already has get <row id>/<position> at the row's stamp.
+    "".join(f"ALTER TABLE {table} ADD COLUMN col_hlc TEXT;\n" for table in _STAMPED_BEFORE_9)
+    + f"""
+    CREATE TABLE tag_entry (
+        id TEXT PRIMARY KEY,
+        tbl TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        {STAMPED_COLUMNS}
+    ) WITHOUT ROWID;
+    """
+    + "".join(
+        "INSERT INTO tag_entry (id, tbl, row_id, tag, hlc, created_at, updated_at) "
+        f"SELECT printf('%s/%04d', t.id, j.key), '{table}', t.id, j.value, t.hlc, t.created_at, t.updated_at "
+        f"FROM {table} AS t, json_each(t.tags) AS j WHERE j.type = 'text';\n"
+        for table in _TAGGED
+    ),
 ]
 
 

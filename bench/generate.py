@@ -24,18 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import re
-import sqlite3
 import sys
 import tempfile
 import textwrap
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +45,7 @@ from aksio.clock import FixedClock
 from aksio.generate.checks import quote_on_page
 from aksio.generation import GenerationReport
 from aksio.service import Aksio
+from machine import machine
 
 SEED = 20260601
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -527,16 +524,7 @@ def main() -> None:
         args.sections, args.pages, args.repeat = 16, 40, 1
     started = time.perf_counter()
     result: dict[str, Any] = {
-        "machine": {
-            "cores": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "pymupdf": version("pymupdf"),
-            "rapidfuzz": version("rapidfuzz"),
-            "ollama": version("ollama"),
-            "openai": version("openai"),
-        },
+        "machine": machine("pymupdf", "rapidfuzz", "ollama", "openai"),
         "params": {"sections": args.sections, "pages": args.pages, "repeat": args.repeat, "seed": SEED},
     }
     fake, clock = start_fake()

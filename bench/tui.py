@@ -42,11 +42,9 @@ import fcntl
 import gc
 import json
 import os
-import platform
 import pty
 import random
 import shutil
-import sqlite3
 import statistics
 import struct
 import subprocess
@@ -59,7 +57,6 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +66,7 @@ from textual.app import App
 from aksio.clock import FixedClock, iso
 from aksio.service import Aksio
 from aksio_tui.app import AksioApp
+from machine import machine
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 SIZE = (120, 40)
@@ -748,13 +746,7 @@ def main() -> None:
     think = args.think_ms / 1000
     started = time.perf_counter()
     result: dict[str, Any] = {
-        "machine": {
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "textual": version("textual"),
-            "platform": platform.platform(),
-        },
+        "machine": machine("textual"),
         "params": {
             "cards": args.cards,
             "reviews_per_card": per_card,

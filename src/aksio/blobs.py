@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -13,6 +15,7 @@ TMP_PREFIX = ".tmp-"
 # A blob is written in one call and renamed at once, so a live writer's temporary file is seconds old; one this
 # old was left by an import that was killed, and nothing else will ever rename or remove it.
 STALE_TMP_SECONDS = 3600
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256(data: bytes) -> str:
@@ -64,5 +67,22 @@ class BlobStore:
             with suppress(OSError):
                 if tmp.lstat().st_mtime < limit:
                     tmp.unlink()
+                    removed += 1
+        return removed
+
+    def sweep_unused(self, used: Callable[[str], bool], older_than: float = STALE_TMP_SECONDS) -> int:
+        """Remove blobs no document refers to (``used`` says which do), older than ``older_than`` seconds: how many.
+
+        An import killed between storing its original and committing its rows leaves such a blob. The caller holds
+        the database's write lock, under which every import stores its blob, so no import can be between the two
+        now; the age keeps a blob that another device's document may still come to name (sync) for a while."""
+        limit = time.time() - older_than
+        removed = 0
+        for blob in self.root.glob("*/*"):
+            if not _DIGEST.fullmatch(blob.name) or blob.parent.name != blob.name[:2]:
+                continue  # not a blob of ours: never touched
+            with suppress(OSError):
+                if blob.lstat().st_mtime < limit and not used(blob.name):
+                    blob.unlink()
                     removed += 1
         return removed

@@ -230,6 +230,8 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
 
         target = self.course(course)
         self.blobs.sweep_stale_tmp()
+        with self.db.write():
+            self.blobs.sweep_unused(lambda digest: document_rows.blob_used(self.db, digest))
         found, errors = files.collect(list(paths))
         report = ImportReport(course_id=target.id, course_name=target.name)
         report.failed.extend(FailedFile(path=files.readable_path(e.path), reason=e.reason) for e in errors)

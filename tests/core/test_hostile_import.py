@@ -204,6 +204,37 @@ def test_an_import_removes_a_stale_temporary_blob_and_keeps_a_fresh_one(
     assert fresh.exists()
 
 
+def test_an_import_removes_an_old_blob_no_document_names_and_keeps_the_rest(
+    aksio: Aksio, home: Path, tmp_path: Path
+) -> None:
+    # a kill -9 between storing an original and committing its rows leaves a whole blob nothing refers to
+    aksio.add_course("OS")
+    kept = tmp_path / "kept.md"
+    kept.write_bytes(MARKDOWN)
+    assert aksio.import_paths([kept], "OS").imported
+    kept_blob = home / "blobs" / _sha(MARKDOWN)[:2] / _sha(MARKDOWN)
+    deleted = tmp_path / "deleted.md"
+    deleted.write_bytes(MARKDOWN + b"\n\nMore about caches.\n")
+    doc = aksio.import_paths([deleted], "OS").imported[0]
+    aksio.delete_document(doc.document_id)  # its tombstone may still sync: the original stays
+    orphan_data, young_data = b"an import killed before its commit", b"an original a device is storing now"
+    orphan, young = (home / "blobs" / _sha(d)[:2] / _sha(d) for d in (orphan_data, young_data))
+    not_ours = home / "blobs" / "ab" / "notes.txt"
+    for path, data in ((orphan, orphan_data), (young, young_data), (not_ours, b"the user's own file")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    two_hours_ago = time.time() - 7200
+    for path in (orphan, not_ours, kept_blob, *(home / "blobs").glob("*/*")):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    os.utime(young, None)
+    third = tmp_path / "third.md"
+    third.write_bytes(MARKDOWN + b"\n\nA third page.\n")
+    assert aksio.import_paths([third], "OS").imported
+    assert not orphan.exists()
+    assert young.exists() and not_ours.exists() and kept_blob.exists()
+    assert len([p for p in (home / "blobs").glob("*/*") if len(p.name) == 64]) == 4  # kept, deleted, third, young
+
+
 # -- a card table imported twice ------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,38 @@ from tests.docmaker import Docs
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 Cli = Callable[..., tuple[int, str, str]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "cache_damaged: the test leaves a home whose scheduling cache is wrong on purpose"
+    )
+
+
+@pytest.fixture(autouse=True)
+def cache_is_what_the_log_gives(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """After every test, each home it left is checked as ``aksio doctor`` checks it: every live card's cached
+    state is what its card row, note, counting reviews and course settings give (buried and new order
+    included), and no state is missing or left over. A home that does not open (made corrupt, read-only or
+    newer on purpose) is not checked."""
+    yield
+    if request.node.get_closest_marker("cache_damaged"):
+        return
+    from aksio.errors import AksioError
+
+    for database in sorted(tmp_path.glob("**/aksio.db")):
+        try:
+            opened = Aksio.open(database.parent, FixedClock(NOW), tz=UTC)
+        except AksioError:
+            continue
+        try:
+            report = opened.doctor()
+        except (AksioError, sqlite3.DatabaseError):  # damaged inside (a test of what the user then sees)
+            continue
+        finally:
+            opened.close()
+        wrong = {k: report[k] for k in ("missing_states", "orphan_states", "stale_states") if report[k]}
+        assert not wrong, f"{database}: the scheduling cache is not what the log gives: {wrong}"
 
 
 @pytest.fixture

@@ -470,8 +470,7 @@ class GenerateMixin:
             )
         if not notes:
             return []
-        now_ts = int(self.db.clock.now().timestamp())
-        return card_rows.insert_notes(w, course_id, notes, ords, now_ts, held=held)[0]
+        return card_rows.insert_notes(w, course_id, notes, ords, held=held)[0]
 
     def _duplicate_index(self, what: What, course_id: str) -> DuplicateIndex:
         from aksio.generate.checks import DuplicateIndex

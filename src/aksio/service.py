@@ -171,6 +171,8 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
             with self.db.write() as w:
                 self._refuse_taken(changes.get("name"), changes.get("code"), course.id)
                 course_rows.update(w, course.id, changes)
+                if changes.keys() & {"desired_retention", "srs"}:  # the cards' states derive from them
+                    self._repair_states(w, course.id)
         return self._course(course.id)
 
     def delete_course(self, ref: str) -> tuple[Course, int]:

@@ -15,14 +15,16 @@ from msgspec import field
 from msgspec.structs import replace
 
 from aksio.bulk import collector_paused
-from aksio.clock import iso
+from aksio.card_states import CardFacts, derived_state, hidden_until, same_state
+from aksio.clock import iso, parse_iso
 from aksio.errors import Conflict, InvalidInput, NotFound, list_limit, one_of
 from aksio.models import Card, CardState, Course
 from aksio.notes import ords_for
-from aksio.records import FrozenRecord, Record, plain, shallow
+from aksio.records import FrozenRecord, Record, plain
 from aksio.storage import activity as activity_rows
 from aksio.storage import cards as card_rows
 from aksio.storage import queue as queue_rows
+from aksio.storage import reviews as review_rows
 from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_PENDING, QUEUE_REVIEW, QUEUE_SUSPENDED
 from aksio.storage.queue import StateRow
 
@@ -255,7 +257,7 @@ class StudyMixin:
         ords = ords_for(kind, front, back)
         note = _note_values(kind, front, back, tags, origin, section_id, source)
         with self.db.write() as w:
-            ids = card_rows.insert_notes(w, target.id, [note], [ords], _ts(self.now()))[1][0]
+            ids = card_rows.insert_notes(w, target.id, [note], [ords])[1][0]
         return [self._card(i) for i in ids]
 
     def import_cards(
@@ -293,7 +295,7 @@ class StudyMixin:
                     keep = [i for i, n in enumerate(notes) if (n["front"], n["back"]) not in known]
                     report.duplicates = len(notes) - len(keep)
                     notes, ords = [notes[i] for i in keep], [ords[i] for i in keep]
-                ids = card_rows.insert_notes(w, target.id, notes, ords, _ts(self.now()))[1] if notes else []
+                ids = card_rows.insert_notes(w, target.id, notes, ords)[1] if notes else []
                 report.notes, report.cards = len(notes), sum(len(i) for i in ids)
                 filename = _shown(path.name)
                 card_rows.record_import(w, target.id, digest, kind, filename, report.notes, report.cards)
@@ -434,14 +436,14 @@ class StudyMixin:
         """Hide these cards until the next study day, or with ``bury=False`` put them back in today's study
         (buried by hand or by a sibling's answer), in one transaction. Returns their ids."""
         ids = [card.id for card in self._cards_of(refs)]
-        until = self.study_day().end
+        now = self.now()
+        # an unbury keeps its moment: a sibling answered before it no longer hides the card, one answered after does
+        until = iso(self.study_day(now).end if bury else now)
         with self.db.write() as w:
             for card_id in ids:
-                card_rows.update_card(w, card_id, {"buried_until": iso(until) if bury else None})
-            if bury:
-                queue_rows.hide_until(w, ids, _ts(until))
-            else:
-                queue_rows.show_now(w, ids)
+                card_rows.update_card(w, card_id, {"buried_until": until})
+            times = review_rows.sibling_review_times(w, ids)
+            queue_rows.set_hidden(w, [(c, hidden_until(until, times[c], self._day_end)) for c in ids])
         return ids
 
     def flag(self, ref: str, flag: int) -> Card:
@@ -633,11 +635,6 @@ class StudyMixin:
         lapsed = grade == 1 and before.is_review
         became_leech = lapsed and after.lapses >= self.settings.study.leech_threshold and "leech" not in card.tags
         new_row = self._state_row(row, after, at)
-        # a basic note has one card: no query for siblings it cannot have
-        siblings = [] if card.kind == "basic" else card_rows.card_ids_of_note(self.db, card.note_id)
-        siblings = [c for c in siblings if c != card.id]
-        sibling_rows = queue_rows.states(self.db, siblings)
-        end = _ts(self.study_day(at).end)
         with self.db.write() as w:
             if queue_rows.review_mark(w, card.id) != mark:  # answered between the read above and this transaction
                 raise _answered_elsewhere(card.id)
@@ -653,35 +650,22 @@ class StudyMixin:
                 },
             )
             queue_rows.write_state(w, new_row)
-            if siblings:
-                queue_rows.hide_until(w, siblings, end)
+            # a basic note has one card: no query for siblings it cannot have
+            hidden = [] if card.kind == "basic" else self._bury_siblings(w, card, at)
             activity_rows.count_answer(w, iso(at), max(int(duration_ms), 0))
-            undo: dict[str, Any] = {"leech": False, "suspended": False}
+            suspend = became_leech and self.settings.study.leech_suspend
             if became_leech:
                 card_rows.update_note(w, card.note_id, {"tags": [*card.tags, "leech"]})
-                undo["leech"] = True
-                if self.settings.study.leech_suspend:
+                if suspend:
                     card_rows.update_card(w, card.id, {"suspended": True})
                     queue_rows.set_queue(w, [card.id], QUEUE_SUSPENDED)
-                    undo["suspended"] = True
-            seq = w.execute(
-                "INSERT INTO undo_log (review_id, card_id, before, siblings) VALUES (?, ?, ?, ?)",
-                (
-                    review_id,
-                    card.id,
-                    json.dumps({"row": shallow(row), **undo}),
-                    json.dumps([[s.card_id, s.hidden_until] for s in sibling_rows]),
-                ),
-            ).lastrowid
-            assert seq is not None
-            if seq % _UNDO_DEPTH == 0:  # trim now and then, not on every answer: one page less per commit
-                w.execute("DELETE FROM undo_log WHERE seq <= ?", (seq - _UNDO_DEPTH,))
+            review_rows.push_undo(w, review_id, card.id, leech=became_leech, suspended=suspend, depth=_UNDO_DEPTH)
         if became_leech:
             self._queues_changed()
             updated = self._card(card.id)  # tags and maybe suspension changed too
         else:  # the answer changed only the state: no need to read the card back
             updated = replace(card, state=card_rows.card_state(new_row))
-            self._answered(stamp_before, self.db.stamp(), new_row, siblings)
+            self._answered(stamp_before, self.db.stamp(), new_row, hidden)
         return AnswerResult(
             review_id=review_id, card=updated, rating=grade, reviewed_at=iso(at), became_leech=became_leech
         )
@@ -716,43 +700,55 @@ class StudyMixin:
             fsrs=memory.to_dict(),
         )
 
-    def undo(self) -> UndoResult:
-        """Take back the last answer: its review row goes and the card's exact previous state returns.
+    def _bury_siblings(self, w: Writer, card: Card, at: datetime) -> list[str]:
+        """Hide the card's siblings until the end of the answer's study day, as ``hidden_until`` derives it: each
+        one not buried or unburied by hand after ``at`` (its hidden time, right before, can only grow). Their ids."""
+        hide = [s for s, buried in card_rows.siblings(w, card.note_id, card.id) if not buried or parse_iso(buried) < at]
+        if hide:
+            queue_rows.hide_until(w, hide, self._day_end(at))
+        return hide
 
-        The answer is chosen inside the transaction that takes it back: two undos at once (two windows, two
-        scripts) take back two answers, or one finds nothing left, and never both report the same one."""
+    def _day_end(self, at: datetime) -> int:
+        """When the study day of ``at`` ends, in unix seconds."""
+        return _ts(self.study_day(at).end)
+
+    def undo(self) -> UndoResult:
+        """Take back this device's last answer that still counts: a marker that voids it is appended (the review
+        stays, and both sync), and the card's state is replayed from its reviews that still count, others'
+        merged ones included; its siblings are hidden as those reviews say.
+
+        The answer is chosen inside the transaction that voids it: two undos at once (two windows, two scripts)
+        take back two answers, or one finds nothing left, and never both report the same one."""
         self._queues_changed()
         with self.db.write() as w:
-            last = w.execute(
-                "SELECT seq, review_id, card_id, before, siblings FROM undo_log ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
+            last = review_rows.last_undoable(w)
             if last is None:
                 raise InvalidInput("nothing to undo")
-            review = w.execute(
-                "SELECT rating, reviewed_at, duration_ms FROM review WHERE id = ?", (last["review_id"],)
-            ).fetchone()
-            before = json.loads(last["before"])
-            w.execute("DELETE FROM undo_log WHERE seq = ?", (last["seq"],))
-            if review is not None:
-                activity_rows.count_answer(w, review["reviewed_at"], review["duration_ms"], sign=-1)
-            # never synced, so never seen elsewhere: the one case where a review row is removed
-            w.execute("DELETE FROM review WHERE id = ?", (last["review_id"],))
-            w.execute("DELETE FROM change_log WHERE tbl = 'review' AND row_id = ?", (last["review_id"],))
-            queue_rows.write_state(w, StateRow(**before["row"]))
-            for card_id, hidden in json.loads(last["siblings"]):
-                w.execute("UPDATE card_state SET hidden_until = ? WHERE card_id = ?", (hidden, card_id))
+            review_rows.void(w, last["review_id"], last["card_id"], self.db.device)
+            review_rows.drop_undo_from(w, last["seq"])
+            activity_rows.count_answer(w, last["reviewed_at"], last["duration_ms"], sign=-1)
             card = self._card(last["card_id"])
-            if before.get("leech"):
+            if last["leech"]:
                 card_rows.update_note(w, card.note_id, {"tags": [t for t in card.tags if t != "leech"]})
-            if before.get("suspended"):
+            if last["suspended"]:
                 card_rows.update_card(w, card.id, {"suspended": False})
-        assert review is not None
+            self._rederive(w, card_rows.card_ids_of_note(w, card.note_id))
         return UndoResult(
             review_id=last["review_id"],
             card=self._card(last["card_id"]),
-            rating=review["rating"],
-            reviewed_at=review["reviewed_at"],
+            rating=last["rating"],
+            reviewed_at=last["reviewed_at"],
         )
+
+    def _rederive(self, w: Writer, card_ids: Sequence[str]) -> None:
+        """Write these live cards' states as their rows and counting reviews give them (a few cards: a note's)."""
+        times = review_rows.sibling_review_times(w, card_ids)
+        rows = []
+        for facts in map(CardFacts._make, queue_rows.card_facts(w, card_ids)):
+            scheduler = self._scheduler_for(facts.course_id)[0]
+            hidden = hidden_until(facts.buried_until, times[facts.card_id], self._day_end)
+            rows.append(derived_state(facts, review_rows.card_log(w, facts.card_id), scheduler, hidden))
+        queue_rows.update_state_values(w, rows)
 
     def leeches(self, course: str | None = None) -> list[Card]:
         return self.cards(course, tag="leech")
@@ -762,13 +758,7 @@ class StudyMixin:
         from aksio.srs.optimizer import fit
 
         target = self.course(course)
-        rows = self.db.query(
-            "SELECT r.card_id, r.rating, r.reviewed_at FROM review r JOIN card k ON k.id = r.card_id "
-            "WHERE k.course_id = ? AND r.deleted = 0 ORDER BY r.card_id, r.reviewed_at, r.id",
-            (target.id,),
-        )
-        log = [(r[0], int(r[1]), datetime.fromisoformat(r[2])) for r in rows]
-        result = fit(log, current=target.srs.parameters)
+        result = fit(review_rows.course_log(self.db, target.id), current=target.srs.parameters)
         apply = force or result.improved
         if apply:
             srs = replace(target.srs, parameters=list(result.parameters))
@@ -776,7 +766,7 @@ class StudyMixin:
                 from aksio.storage import courses as course_rows
 
                 course_rows.update(w, target.id, {"srs": plain(srs)})
-            self.rebuild_states(target.id)
+                self._repair_states(w, target.id)
         return OptimizeReport(
             course_id=target.id,
             n_reviews=result.n_reviews,
@@ -794,7 +784,7 @@ class StudyMixin:
         check = self.db.query_one("PRAGMA quick_check")
         report: dict[str, Any] = {"integrity": check[0] if check else "unknown"}
         report["cards"] = self.db.query_one("SELECT count(*) FROM card WHERE deleted = 0")[0]  # type: ignore[index]
-        report["reviews"] = self.db.query_one("SELECT count(*) FROM review WHERE deleted = 0")[0]  # type: ignore[index]
+        report["reviews"] = review_rows.counted_total(self.db)
         found = self._check_states(repair=rebuild)
         report.update(missing_states=found.missing, orphan_states=found.orphans, stale_states=found.stale)
         if rebuild:
@@ -817,8 +807,14 @@ class StudyMixin:
         if not repair:
             with collector_paused(), self.db.read():
                 return self._replayed_states(self.db, course_id)[0]
+        with self.db.write() as w:
+            return self._repair_states(w, course_id)
+
+    def _repair_states(self, w: Writer, course_id: str | None) -> StateCheck:
+        """``_check_states`` with the repair, inside the caller's transaction (a course's scheduling options
+        changed in it: its states follow, as they derive from them)."""
         self._queues_changed()
-        with collector_paused(), self.db.write() as w:
+        with collector_paused():
             # The review-hour cache is one statement, which SQLite runs without holding the GIL: it is recounted
             # on another core while this one replays, which needs nothing from the connection until the writes.
             with ThreadPoolExecutor(1) as meanwhile:
@@ -836,22 +832,26 @@ class StudyMixin:
     ) -> tuple[StateCheck, list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
         """What is wrong in the cache, and the rows that right it: (check, stale rows' replayed values, missing
         rows' values, card ids whose rows should go)."""
-        cards = queue_rows.live_cards(db, course_id)
+        cards = [CardFacts._make(c) for c in queue_rows.live_cards(db, course_id)]
         logs = queue_rows.review_logs(db, course_id)
-        stored = queue_rows.state_values(db, [c[0] for c in cards])
-        schedulers = {c: self._scheduler(self.course(c)) for c in {card[2] for card in cards}}
+        stored = queue_rows.state_values(db, [c.card_id for c in cards])
+        schedulers = {c: self._scheduler(self.course(c)) for c in {card.course_id for card in cards}}
+        shared = queue_rows.notes_with_siblings(db, course_id)
+        now = _ts(self.now())
         stale: list[tuple[Any, ...]] = []
         missing: list[tuple[Any, ...]] = []
-        first_order = card_rows.next_new_order(db) if len(stored) < len(cards) else 0
-        for card_id, note_id, card_course, suspended, status in cards:
-            row = stored.get(card_id)
-            if row is None:  # lost: made again as a new card at the end of the new queue, then replayed
-                order = first_order + len(missing)
-                row = (card_id, note_id, card_course, QUEUE_NEW, _ts(self.now()), 0, order, *[None] * 5)
-            fresh = _rebuilt_state(row, schedulers[card_course], logs.get(card_id), suspended, status == "pending")
-            if card_id not in stored:
+        for card in cards:
+            note = shared.get(card.note_id)
+            if note is None and not card.buried_until:  # most cards: nothing hides them
+                hidden = 0
+            else:
+                siblings = [at for s in note or () if s != card.card_id for _, at in logs.get(s, ())]
+                hidden = hidden_until(card.buried_until, siblings, self._day_end)
+            fresh = derived_state(card, logs.get(card.card_id), schedulers[card.course_id], hidden)
+            row = stored.get(card.card_id)
+            if row is None:  # lost: made again
                 missing.append(fresh)
-            elif not _same_state(fresh, row):
+            elif not same_state(fresh, row, now):
                 stale.append(fresh)
         orphans = queue_rows.orphan_states(db, course_id)
         found = StateCheck(cards=len(cards), stale=len(stale), missing=len(missing), orphans=len(orphans))
@@ -867,49 +867,6 @@ def _answered_elsewhere(card_id: str) -> Conflict:
 def _answer_mark(state: CardState) -> tuple[str | None, int]:
     """What every answer (and undo) of a card changes: its last review and number of reviews."""
     return state.last_review, state.reps
-
-
-def _same_state(fresh: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
-    """Whether the stored row already holds ``fresh``, as StateRows compare: the fsrs column by the dict it
-    holds (the same text, or else, for a row written some other way, the same values, its times to the
-    millisecond the review log keeps: answers cached microseconds before they were cut to milliseconds)."""
-    if fresh[:-1] != stored[:-1]:
-        return False
-    if fresh[-1] == stored[-1]:
-        return True
-    return _in_milliseconds(queue_rows.fsrs_value(fresh[-1])) == _in_milliseconds(queue_rows.fsrs_value(stored[-1]))
-
-
-def _in_milliseconds(state: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A cached FSRS state with its times cut to whole milliseconds."""
-    if not state:
-        return state
-    out = dict(state)
-    for key in ("due", "last_review"):
-        if out.get(key):
-            when = datetime.fromisoformat(out[key])
-            out[key] = when.replace(microsecond=when.microsecond // 1000 * 1000)
-    return out
-
-
-def _rebuilt_state(
-    row: tuple[Any, ...], scheduler: Scheduler, log: list[tuple[int, datetime]] | None, suspended: bool, pending: bool
-) -> tuple[Any, ...]:
-    """A card's state row from its stored row and its review log, in the form ``queue_rows.state_values`` reads."""
-    card_id, note_id, course_id, _queue, due, hidden_until, new_order = row[:7]
-    if log:
-        memory = scheduler.replay(log, card_id)
-        queue = QUEUE_REVIEW if memory.is_review else QUEUE_LEARNING
-        due = _ts(memory.due)
-        rest: tuple[Any, ...] = (_ts(log[0][1]), _ts(log[-1][1]), memory.stability, memory.difficulty, memory.to_json())
-    else:
-        queue = QUEUE_NEW
-        rest = (None, None, None, None, None)
-    if suspended:
-        queue = QUEUE_SUSPENDED
-    elif pending and queue == QUEUE_NEW:
-        queue = QUEUE_PENDING
-    return (card_id, note_id, course_id, queue, due, hidden_until, new_order, *rest)
 
 
 def _split_tags(values: Sequence[str]) -> list[str]:

@@ -138,7 +138,9 @@ def test_deleting_a_note_takes_its_cards_out_of_every_queue_and_off_the_undo_sta
     assert aksio.undo().card.id == kept.id
     with pytest.raises(InvalidInput, match="nothing to undo"):
         aksio.undo()
-    assert aksio.db.query_one("SELECT count(*) FROM review WHERE deleted = 0")[0] == 1  # type: ignore[index]
+    # both reviews kept (history), the undone one voided
+    assert aksio.db.query_one("SELECT count(*) FROM review WHERE deleted = 0")[0] == 2  # type: ignore[index]
+    assert aksio.doctor()["reviews"] == 1
 
 
 def test_deleting_a_document_takes_it_out_of_search_and_generation_but_keeps_its_cards(

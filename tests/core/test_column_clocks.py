@@ -61,6 +61,7 @@ def _send(source: Aksio, target: Aksio, table: str, row_ids: Sequence[str]) -> N
     with target.db.write() as w:
         for row_id, columns in rows.items():
             stamps.apply_columns(w, table, row_id, columns)
+    target.rebuild_states()  # and re-derives the states of the cards it touched (a suspend, say)
 
 
 def _exchange(a: Aksio, b: Aksio, card_id: str) -> None:

@@ -79,6 +79,7 @@ def test_a_rebuild_gives_the_states_answering_gave(app: Aksio, clock: FixedClock
     assert table(app) == answered
 
 
+@pytest.mark.cache_damaged
 def test_a_course_rebuild_touches_only_that_course(app: Aksio, clock: FixedClock) -> None:
     courses = three_courses(app, 4)
     for card in [c for cards in courses.values() for c in cards]:

@@ -171,7 +171,7 @@ def test_held_cards_are_accepted_or_rejected_from_the_list(core: Aksio) -> None:
     course_id = core.course("Chemistry").id
     with core.db.write() as w:
         notes = [{"kind": "basic", "front": f"Held {i}?", "back": "yes", "origin": "offline"} for i in range(2)]
-        card_rows.insert_notes(w, course_id, notes, [[0], [0]], 0, held=True)
+        card_rows.insert_notes(w, course_id, notes, [[0], [0]], held=True)
     app = AksioApp(core, start="cards")
 
     async def flow(pilot: Any) -> None:

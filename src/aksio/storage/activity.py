@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from aksio.storage.db import Database, Writer
+from aksio.storage.reviews import VOIDED_REVIEWS
 
 
 def answers_per_hour(db: Database, since: str, until: str) -> list[tuple[str, int]]:
@@ -54,6 +55,12 @@ def rebuild_hours(w: Writer) -> None:
     w.execute(
         "INSERT INTO review_hour (hour, answers, ms) SELECT substr(reviewed_at, 1, 13), count(*), sum(duration_ms) "
         "FROM review WHERE deleted = 0 GROUP BY 1"
+    )
+    # less the voided answers, as undo took them back
+    w.execute(
+        "UPDATE review_hour SET answers = answers - voided.n, ms = ms - voided.spent FROM (SELECT "
+        "substr(r.reviewed_at, 1, 13) AS hour, count(*) AS n, sum(r.duration_ms) AS spent "
+        f"FROM {VOIDED_REVIEWS} WHERE r.deleted = 0 GROUP BY 1) AS voided WHERE voided.hour = review_hour.hour"
     )
 
 

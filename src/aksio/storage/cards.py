@@ -12,6 +12,7 @@ from aksio.ids import new_id
 from aksio.models import Card, CardState, Source
 from aksio.notes import render_card
 from aksio.storage.db import Database, Writer
+from aksio.storage.hlc import position
 
 if TYPE_CHECKING:
     from aksio.storage.queue import StateRow
@@ -171,9 +172,8 @@ def item_filters(
     return where, params
 
 
-def next_new_order(db: Database | Writer) -> int:
-    conn = db.conn
-    return int(conn.execute("SELECT coalesce(max(new_order), 0) + 1 FROM card_state").fetchone()[0])
+# a card's creation time in unix seconds: a new card's due (0 for a time SQLite cannot read)
+CREATED_SECONDS = "coalesce(CAST(strftime('%s', {}) AS INTEGER), 0)"
 
 
 def insert_notes(
@@ -181,17 +181,22 @@ def insert_notes(
     course_id: str,
     notes: Sequence[dict[str, Any]],
     ords: Sequence[Sequence[int]],
-    now_ts: int,
     *,
     held: bool = False,
 ) -> tuple[list[str], list[list[str]]]:
     """Insert notes and their cards (``ords[i]`` for note i) with a fresh 'new' state (or held: pending).
     Returns the note ids and each note's card ids."""
     queue = QUEUE_PENDING if held else QUEUE_NEW
-    if held:
-        notes = [{**n, "status": "pending"} for n in notes]
-    notes_past, cards_past = w.last_rowid("note"), w.last_rowid("card")
-    note_ids, stamps = w.insert_batch("note", [{"course_id": course_id, **n} for n in notes])
+    stamps = w.stamps(len(notes))
+    # A note's place among new cards is its insert stamp (wall time, counter), a synced value: the same on
+    # every device, after every note made before it here, and after the notes of a batch before it.
+    status = {"status": "pending"} if held else {}
+    rows = [
+        {"course_id": course_id, **n, **status, "new_order": position(stamp)}
+        for n, stamp in zip(notes, stamps, strict=True)
+    ]
+    cards_past = w.last_rowid("card")
+    note_ids = w.insert_batch("note", rows, stamps=stamps)[0]
     card_ids: list[str] = []
     card_values: list[tuple[str, str, int]] = []
     card_stamps: list[str] = []
@@ -204,14 +209,13 @@ def insert_notes(
         result.append(ids)
     # the cards travel with their note's insert entry in the change log (same stamp)
     w.insert_rows("card", ("note_id", "course_id", "ord"), card_values, ids=card_ids, parents=card_stamps)
-    # their states, copied by SQLite from the rows just inserted (rowids past the ones before). Siblings share
-    # a position in the new queue (they are introduced together, then buried apart): their note's, counted
-    # from the first note of this batch, whose rowids are consecutive
+    # their states, copied by SQLite from the rows just inserted (rowids past the ones before), as a rebuild
+    # derives them: siblings share their note's place in the new queue (introduced together, then buried apart)
     w.execute(
         "INSERT INTO card_state (card_id, note_id, course_id, queue, due, new_order) "
-        "SELECT c.id, c.note_id, c.course_id, ?, ?, ? + n.rowid FROM card AS c JOIN note AS n ON n.id = c.note_id "
-        "WHERE c.rowid > ? ORDER BY c.rowid",
-        (queue, now_ts, next_new_order(w) - notes_past - 1, cards_past),
+        f"SELECT c.id, c.note_id, c.course_id, ?, {CREATED_SECONDS.format('c.created_at')}, n.new_order "
+        "FROM card AS c JOIN note AS n ON n.id = c.note_id WHERE c.rowid > ? ORDER BY c.rowid",
+        (queue, cards_past),
     )
     return note_ids, result
 
@@ -255,6 +259,15 @@ def note_status(db: Database | Writer, note_id: str) -> str:
 def card_ids_of_note(db: Database | Writer, note_id: str) -> list[str]:
     rows = db.conn.execute("SELECT id FROM card WHERE note_id = ? AND deleted = 0 ORDER BY ord", (note_id,))
     return [r[0] for r in rows]
+
+
+def siblings(db: Database | Writer, note_id: str, card_id: str) -> list[tuple[str, str | None]]:
+    """The other live cards of a card's note, as (id, buried_until)."""
+    rows = db.conn.execute(
+        "SELECT id, buried_until FROM card WHERE note_id = ? AND deleted = 0 AND id != ? ORDER BY ord",
+        (note_id, card_id),
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 def tombstone_notes(w: Writer, note_ids: Sequence[str]) -> list[str]:

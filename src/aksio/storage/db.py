@@ -31,6 +31,7 @@ SYNCED = frozenset(
         "note",
         "card",
         "review",
+        "review_void",
         "question",
         "study_session",
         "card_import",
@@ -318,13 +319,20 @@ class Writer:
         return self.insert_batch(table, rows)[0]
 
     def insert_batch(
-        self, table: str, rows: Sequence[Mapping[str, Any]], *, parents: Sequence[str] | None = None
+        self,
+        table: str,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        parents: Sequence[str] | None = None,
+        stamps: Sequence[str] | None = None,
     ) -> tuple[list[str], list[str]]:
         """Insert rows of the same shape in one statement, each stamped and logged: (ids, stamps).
 
         With ``parents`` (one stamp per row, each the stamp of the parent row inserted with it in this
         transaction), the rows take their parent's stamp and are not logged themselves: the parent's insert
         entry covers them (a note's insert carries the cards made with it), halving a bulk import's log.
+        ``stamps``: the rows' own stamps, taken from ``stamps()`` in this transaction (a value derived from its
+        stamp goes into the row itself); they are logged as any.
         """
         if not rows:
             return [], []
@@ -342,7 +350,7 @@ class Writer:
             values: list[tuple[Any, ...]] = list(map(itemgetter(*value_cols), rows))
         else:
             values = [tuple(r[c] for c in value_cols) for r in rows]
-        return self.insert_rows(table, value_cols, values, ids=ids, parents=parents)
+        return self.insert_rows(table, value_cols, values, ids=ids, parents=parents, stamps=stamps)
 
     def insert_rows(
         self,
@@ -352,6 +360,7 @@ class Writer:
         *,
         ids: Sequence[str] | None = None,
         parents: Sequence[str] | None = None,
+        stamps: Sequence[str] | None = None,
     ) -> tuple[list[str], list[str]]:
         """``insert_batch`` for rows given as tuples of ``columns``, already encoded (the bulk path)."""
         if table not in SYNCED:
@@ -360,7 +369,7 @@ class Writer:
             return [], []
         cols = ["id", *columns, "hlc", "created_at", "updated_at"]
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        stamps = list(parents) if parents is not None else self.stamps(len(values))
+        stamps = list(parents if parents is not None else stamps if stamps is not None else self.stamps(len(values)))
         row_ids = list(ids) if ids is not None else [new_id() for _ in values]
         now = self.now
         logged = ",".join(c for c in columns if c not in LOCAL_COLUMNS)

@@ -346,6 +346,39 @@ MIGRATIONS: list[str] = [
         f"FROM {table} AS t, json_each(t.tags) AS j WHERE j.type = 'text';\n"
         for table in _TAGGED
     ),
+    # 10: reviews are never deleted: undo appends a void marker (synced) and the card is replayed from its
+    # non-voided reviews; the undo stack (local) holds answers' ids only. A note's place among new cards is a
+    # synced column, kept from the scheduling cache where a home had one.
+    f"""
+    CREATE TABLE review_void (
+        id TEXT PRIMARY KEY,
+        review_id TEXT NOT NULL REFERENCES review (id),
+        card_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        {STAMPED_COLUMNS}
+    ) WITHOUT ROWID;
+    CREATE INDEX review_void_review ON review_void (review_id);
+
+    ALTER TABLE note ADD COLUMN new_order INTEGER NOT NULL DEFAULT 0;
+    UPDATE note SET new_order = kept.position
+        FROM (SELECT note_id, min(new_order) AS position FROM card_state GROUP BY note_id) AS kept
+        WHERE kept.note_id = note.id;
+
+    -- this device's answers that undo may take back, newest last, and what each did besides the review
+    CREATE TABLE undo_stack (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        review_id TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        leech INTEGER NOT NULL DEFAULT 0,
+        suspended INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO undo_stack (seq, review_id, card_id, leech, suspended)
+        SELECT seq, review_id, card_id, coalesce(json_extract(before, '$.leech'), 0),
+               coalesce(json_extract(before, '$.suspended'), 0)
+        FROM undo_log WHERE review_id IN (SELECT id FROM review WHERE deleted = 0) ORDER BY seq;
+    DROP TABLE undo_log;
+    ALTER TABLE undo_stack RENAME TO undo_log;
+    """,
 ]
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from aksio.errors import DatabaseError
 from aksio.records import FrozenRecord
-from aksio.storage.cards import QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW
+from aksio.storage.cards import CREATED_SECONDS, QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW
 from aksio.storage.db import Database, Writer
+from aksio.storage.reviews import VOIDED_REVIEWS
 
 
 class StateRow(FrozenRecord, frozen=True):
@@ -87,8 +88,9 @@ def hide_until(w: Writer, card_ids: Sequence[str], until: int) -> None:
     )
 
 
-def show_now(w: Writer, card_ids: Sequence[str]) -> None:
-    w.executemany("UPDATE card_state SET hidden_until = 0 WHERE card_id = ?", [(c,) for c in card_ids])
+def set_hidden(w: Writer, hidden: Sequence[tuple[str, int]]) -> None:
+    """Set cards' ``hidden_until``, given as (card id, until)."""
+    w.executemany("UPDATE card_state SET hidden_until = ? WHERE card_id = ?", [(h, c) for c, h in hidden])
 
 
 def _scope(course_id: str | None) -> tuple[str, list[Any]]:
@@ -134,13 +136,14 @@ def first_learning_due(db: Database, now: int, course_id: str | None) -> int | N
 def next_new(db: Database, now: int, course_ids: Sequence[str]) -> str | None:
     """The first new card (in the order added) among the courses that may still introduce new cards today.
 
-    One indexed probe per course: an ``IN`` over courses would sort every new card of all of them.
+    One indexed probe per course: an ``IN`` over courses would sort every new card of all of them. Two notes
+    made on two devices at one stamp share a place: the card id decides (the index holds it: no sort).
     """
     best: tuple[int, str] | None = None
     for course_id in course_ids:
         r = db.conn.execute(
             f"SELECT new_order, card_id FROM card_state WHERE queue = {QUEUE_NEW} AND course_id = ? "
-            "AND hidden_until <= ? ORDER BY new_order LIMIT 1",
+            "AND hidden_until <= ? ORDER BY new_order, card_id LIMIT 1",
             (course_id, now),
         ).fetchone()
         if r and (best is None or (r[0], r[1]) < best):
@@ -233,16 +236,42 @@ def delete_states(w: Writer, card_ids: Sequence[str]) -> None:
     w.executemany("DELETE FROM card_state WHERE card_id = ?", [(c,) for c in card_ids])
 
 
+_FACTS = (
+    "SELECT k.id, k.note_id, k.course_id, k.suspended, n.status = 'pending', "
+    f"{CREATED_SECONDS.format('k.created_at')}, n.new_order, k.buried_until "
+    "FROM card k JOIN note n ON n.id = k.note_id WHERE k.deleted = 0"
+)
+
+
 def live_cards(db: Database | Writer, course_id: str | None = None) -> list[tuple[Any, ...]]:
-    """Every live card (of one course, or all) as (id, note id, course id, suspended, note status), by id."""
+    """Every live card (of one course, or all), by id, as what its cached state derives from besides its
+    reviews: (id, note id, course id, suspended, pending, created (unix seconds), the note's new order,
+    buried_until), the fields of ``card_states.CardFacts``."""
     scope, params = (" AND k.course_id = ?", (course_id,)) if course_id else ("", ())
     cursor = db.conn.cursor()
     cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
-    return cursor.execute(
-        "SELECT k.id, k.note_id, k.course_id, k.suspended, n.status FROM card k JOIN note n ON n.id = k.note_id "
-        f"WHERE k.deleted = 0{scope} ORDER BY k.id",
-        params,
-    ).fetchall()
+    return cursor.execute(f"{_FACTS}{scope} ORDER BY k.id", params).fetchall()
+
+
+def notes_with_siblings(db: Database | Writer, course_id: str | None = None) -> dict[str, list[str]]:
+    """The live cards of each note that has more than one (of one course, or all), by note id."""
+    scope, params = (" AND course_id = ?", (course_id,)) if course_id else ("", ())
+    live = f"FROM card WHERE deleted = 0{scope}"
+    rows = db.conn.execute(
+        f"SELECT note_id, id {live} AND note_id IN (SELECT note_id {live} GROUP BY note_id HAVING count(*) > 1)",
+        params * 2,
+    )
+    out: dict[str, list[str]] = {}
+    for note_id, card_id in rows:
+        out.setdefault(note_id, []).append(card_id)
+    return out
+
+
+def card_facts(db: Database | Writer, card_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """``live_cards`` for a few cards."""
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
+    return [r for c in card_ids for r in cursor.execute(f"{_FACTS} AND k.id = ?", (c,))]
 
 
 def orphan_states(db: Database | Writer, course_id: str | None = None) -> list[str]:
@@ -271,11 +300,14 @@ def fsrs_value(text: str | None) -> dict[str, Any] | None:
 
 
 def review_logs(db: Database | Writer, course_id: str | None = None) -> dict[str, list[tuple[int, datetime]]]:
-    """Every card's live reviews as (rating, time), in ``reviewed_at, id`` order, by card id (of one course, or all).
+    """Every card's counting reviews (live, not voided) as (rating, time), in ``reviewed_at, id`` order, by card
+    id (of one course, or all).
 
     One pass over the table in id order, then a stable sort of each card's reviews by time: ordering by card
     and time in SQL walks the (card_id, reviewed_at) index and looks each of a million rows up in the table,
-    which takes three times as long.
+    which takes three times as long. The voided reviews, a few, are read apart and taken out of their cards'
+    lists (one of equal time and rating is as good as another for a replay): filtering them out in SQL costs
+    every review a probe, a sixth of the pass.
     """
     join, params = (" JOIN card k ON k.id = r.card_id AND k.course_id = ?", (course_id,)) if course_id else ("", ())
     cursor = db.conn.cursor()
@@ -289,6 +321,14 @@ def review_logs(db: Database | Writer, course_id: str | None = None) -> dict[str
         if reviews is None:
             found[card_id] = reviews = []
         reviews.append((reviewed_at, rating))
+    voided = cursor.execute(
+        f"SELECT r.card_id, r.reviewed_at, r.rating FROM {VOIDED_REVIEWS}{join} WHERE r.deleted = 0",
+        params,
+    ).fetchall()
+    for card_id, reviewed_at, rating in voided:
+        found[card_id].remove((reviewed_at, rating))
+        if not found[card_id]:
+            del found[card_id]
     parse = datetime.fromisoformat
     by_time = itemgetter(0)  # the text, as SQL orders it; stable, so the same time keeps the id order
     return {

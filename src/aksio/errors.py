@@ -53,6 +53,11 @@ class DiskFull(DatabaseError):
     """The disk holding the data dir is full: nothing was changed."""
 
 
+class BadBatch(AksioError):
+    """A batch of another device's changes that cannot be merged (newer format, damaged, unknown columns):
+    nothing of it was applied."""
+
+
 class ImportFailed(AksioError):
     """One file could not be imported; ``path`` names it."""
 

@@ -9,7 +9,7 @@ from contextlib import suppress
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aksio import names
 from aksio.activity import ActivityMixin
@@ -36,6 +36,9 @@ from aksio.storage import documents as document_rows
 from aksio.storage import search as search_index
 from aksio.storage.db import Database, sqlite_failure
 from aksio.study import StudyMixin
+
+if TYPE_CHECKING:
+    from aksio.changes import ChangeBatch, HeldChange, MergeReport
 
 _UNSET: Any = object()
 
@@ -330,6 +333,62 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         limit = self.settings.search.limit if limit is None else within(limit, 1, 1000, "--limit")
         course_id = self.course_id(course) if course else None
         return search_index.search(self.db, query, course_id, limit)
+
+    # -- sync -------------------------------------------------------------------------------------
+
+    def changes_since(self, cursor: int, limit: int = 5000) -> tuple[ChangeBatch, int]:
+        """This device's changes after ``cursor`` (a sequence number of its change log; 0: all of them): the rows
+        named by the log, at most ``limit`` of them, with their current values and stamps, and the cursor that
+        follows them (``cursor`` itself when there is nothing new)."""
+        from aksio.storage import changes
+
+        if cursor < 0 or limit < 1:
+            raise InvalidInput("a change cursor is 0 or more, and a batch holds at least one row")
+        with self.db.read():
+            batch = changes.outgoing(self.db, cursor, limit)
+        return batch, batch.upto
+
+    def apply_changes(self, batch: ChangeBatch, *, pulled: tuple[str, int] | None = None) -> MergeReport:
+        """Merge another device's batch in one transaction: column by column, the later stamp wins; a row whose
+        parent has not arrived is held until it does; the touched cards' states are derived again and the touched
+        chunks indexed. Merging a batch twice, or batches in any order, comes to the same. ``pulled``: (peer,
+        cursor) stored as that peer's pull cursor in the same transaction. A batch that cannot be merged raises
+        ``BadBatch`` and nothing of it is applied."""
+        from aksio.storage import changes
+
+        self._queues_changed()
+        with self.db.write() as w:
+            merged = changes.merge(w, batch)
+            merged.report.cards = self._derive_states(w, merged.cards, merged.courses)
+            if pulled is not None:
+                changes.set_cursor(w, pulled[0], "pull", pulled[1])
+        merged.report.missing_blobs = [digest for digest in merged.blobs if not self.blobs.has(digest)]
+        return merged.report
+
+    def held_changes(self) -> list[HeldChange]:
+        """Rows from other devices waiting for their parent row to arrive."""
+        from aksio.storage import changes
+
+        return changes.held(self.db)
+
+    def sync_cursor(self, peer: str, kind: str) -> int:
+        """This home's ``push`` cursor to a peer (its own log's sequence number the peer has acknowledged) or
+        ``pull`` cursor from it (the peer's); 0 when never synced."""
+        from aksio.storage import changes
+
+        return changes.cursor(self.db, peer, _cursor_kind(kind))
+
+    def set_sync_cursor(self, peer: str, kind: str, seq: int) -> None:
+        from aksio.storage import changes
+
+        with self.db.write() as w:
+            changes.set_cursor(w, peer, _cursor_kind(kind), seq)
+
+
+def _cursor_kind(kind: str) -> str:
+    if kind not in ("push", "pull"):
+        raise InvalidInput(f"a sync cursor is push or pull, not {kind!r}")
+    return kind
 
 
 def database_failure(exc: sqlite3.Error, home: Path | None = None) -> AksioError:

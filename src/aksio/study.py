@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 RATING_NAMES = {v: k for k, v in RATINGS.items()}
 _UNDO_DEPTH = 50
+# Past this many cards a merge derives every state in one pass (a few queries per card one by one, against one
+# pass over the cards and reviews: even at 1M reviews the pass costs what ~2000 cards one by one do).
+_DERIVED_ONE_BY_ONE = 2000
 _PREFETCH = 4  # cards built ahead from the top of the day's review queue (more: a slower p99)
 # How far from now an answer given a time may be: a day ahead (a clock or a time zone a little off), twenty years
 # back (a history replayed from another app). Beyond is a typo: a time far ahead would refuse every real answer
@@ -740,15 +743,29 @@ class StudyMixin:
             reviewed_at=last["reviewed_at"],
         )
 
-    def _rederive(self, w: Writer, card_ids: Sequence[str]) -> None:
-        """Write these live cards' states as their rows and counting reviews give them (a few cards: a note's)."""
+    def _rederive(self, w: Writer, card_ids: Sequence[str]) -> int:
+        """Write these cards' states as their rows and counting reviews give them (a few cards: a note's, or a
+        merge's): a live card's made if it has none, a deleted or unknown card's dropped. How many are live."""
         times = review_rows.sibling_review_times(w, card_ids)
         rows = []
         for facts in map(CardFacts._make, queue_rows.card_facts(w, card_ids)):
             scheduler = self._scheduler_for(facts.course_id)[0]
             hidden = hidden_until(facts.buried_until, times[facts.card_id], self._day_end)
             rows.append(derived_state(facts, review_rows.card_log(w, facts.card_id), scheduler, hidden))
-        queue_rows.update_state_values(w, rows)
+        stored = queue_rows.state_values(w, [row[0] for row in rows])
+        queue_rows.update_state_values(w, [row for row in rows if row[0] in stored])
+        queue_rows.insert_state_values(w, [row for row in rows if row[0] not in stored])
+        live = {row[0] for row in rows}
+        queue_rows.delete_states(w, [c for c in card_ids if c not in live])
+        return len(rows)
+
+    def _derive_states(self, w: Writer, card_ids: Sequence[str], course_ids: Sequence[str] = ()) -> int:
+        """Bring the cached states of these cards, and of every card of these courses (their scheduling changed),
+        up to date inside ``w``'s transaction: after a merge. How many cards were derived."""
+        derived = sum(self._repair_states(w, course_id).cards for course_id in course_ids)
+        if len(card_ids) > _DERIVED_ONE_BY_ONE:  # a first transfer: one pass over everything is faster
+            return derived + self._repair_states(w, None).cards
+        return derived + (self._rederive(w, card_ids) if card_ids else 0)
 
     def leeches(self, course: str | None = None) -> list[Card]:
         return self.cards(course, tag="leech")

@@ -379,6 +379,28 @@ MIGRATIONS: list[str] = [
     DROP TABLE undo_log;
     ALTER TABLE undo_stack RENAME TO undo_log;
     """,
+    # 11: merging another device's changes (storage/changes.py), local: rows from another device waiting for
+    # their parent row (their columns as JSON {column: [value, stamp]}, the latest version of each row), and how
+    # far this home has pushed its own changes to, and pulled another's from, each peer (a transport's name).
+    """
+    CREATE TABLE held_change (
+        tbl TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        columns TEXT NOT NULL,
+        waits_for TEXT NOT NULL,
+        batch TEXT NOT NULL,
+        held_at TEXT NOT NULL,
+        PRIMARY KEY (tbl, row_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE sync_cursor (
+        peer TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('push', 'pull')),
+        seq INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (peer, kind)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -1,0 +1,83 @@
+"""The change records devices exchange: a batch of one device's changes, as the core reads them from its change log
+(``Aksio.changes_since``) and merges them (``Aksio.apply_changes``). The core owns these records; how they travel
+(a versioned wire format with a checksum, a folder, HTTP) is ``aksio_sync``'s.
+
+A batch carries whole rows, each value with the stamp of the write that set it, so that the receiver keeps, column
+by column, whichever write came last (its stamp ends with its device's id: two devices never tie). A row's
+deletion is its ``deleted`` column; its tags travel as ``tag_entry`` rows; reviews are rows like any other, with
+ids of their own, never changed once made, so they never conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from msgspec import field
+
+from aksio.records import FrozenRecord, Record
+
+# The version of these records. A batch of a later one is refused whole (upgrade Aksio to read it); a version
+# that only adds tables or columns keeps the number, as a column this version does not know is refused by name.
+FORMAT = 1
+
+# "<wall ms, 13 digits>-<counter, 4 hex>-<device id>" (storage/hlc.py)
+STAMP = re.compile(r"\d{13}-[0-9a-f]{4}-[0-9A-Za-z-]{1,64}")
+
+
+class RowChange(FrozenRecord, frozen=True):
+    """One synced row as its sender holds it: every value column, each with the stamp of its last write. Most of
+    a row's columns share one stamp (its insert's), so a row carries that one and the exceptions."""
+
+    id: str
+    stamp: str  # the stamp of every column not in ``stamps``
+    values: dict[str, Any]
+    stamps: dict[str, str] = field(default_factory=dict)
+
+    def columns(self) -> dict[str, tuple[Any, str]]:
+        """Each value with its stamp, as ``storage.stamps`` reads and applies them."""
+        stamp, own = self.stamp, self.stamps
+        return {c: (v, own.get(c, stamp)) for c, v in self.values.items()}
+
+
+class ChangeBatch(FrozenRecord, frozen=True):
+    """The changes one device made after a point of its change log: rows by table, and the blobs (documents'
+    files, by sha256) its live documents refer to, for a transport to ship beside it."""
+
+    format: int
+    device: str  # the device whose changes these are
+    since: int  # its change log's sequence number the batch starts after
+    upto: int  # ... and the last one it covers: ``changes_since(upto)`` gives the next batch
+    high: str | None  # the highest stamp the sender had issued or seen: the receiver's clock moves past it
+    tables: dict[str, list[RowChange]]
+    blobs: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """How errors and held rows name the batch."""
+        return f"batch {self.since + 1}-{self.upto} of device {self.device[-12:]}"
+
+    @property
+    def size(self) -> int:
+        return sum(len(rows) for rows in self.tables.values())
+
+
+class MergeReport(Record, kw_only=True):
+    """What merging a batch did."""
+
+    rows: int = 0  # rows inserted or changed
+    held: int = 0  # rows waiting for a parent row that has not arrived (from this batch or earlier ones)
+    released: int = 0  # rows held by an earlier merge, merged now that their parent is here
+    deleted: int = 0  # rows that arrived under a parent deleted here (or whose parent's delete arrived): deleted
+    cards: int = 0  # cards whose scheduling state was derived again
+    chunks: int = 0  # chunks put into or taken out of the search index
+    missing_blobs: list[str] = field(default_factory=list)  # files of live documents this home does not have
+
+
+class HeldChange(FrozenRecord, frozen=True):
+    """A row from another device waiting for its parent: merged by the first merge that brings the parent."""
+
+    table: str
+    row_id: str
+    waits_for: str  # "<table> <id>"
+    batch: str  # the batch that brought it (its latest version)

@@ -1,0 +1,409 @@
+"""This device's changes read for sending, and another device's merged here: the SQL behind
+``Aksio.changes_since`` and ``Aksio.apply_changes`` (the records are in ``aksio.changes``).
+
+Outgoing, the change log says which rows changed after a cursor (it keeps which columns, not values): each is
+sent once, with its current values and their stamps, however often it changed. Incoming, each row is merged
+column by column (``storage/stamps.py``: the later stamp wins), parents before children; a row whose parent is
+not here yet waits in ``held_change`` and is merged by the first merge that brings it. Nothing merged enters the
+change log: those changes are their own device's to send (see the README's design notes on sync).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from graphlib import TopologicalSorter
+
+from aksio.changes import FORMAT, STAMP, ChangeBatch, HeldChange, MergeReport, RowChange
+from aksio.errors import AksioError, BadBatch
+from aksio.records import Record
+from aksio.storage import activity, generation, stamps, tags
+from aksio.storage.db import SYNCED, Database, Writer
+from aksio.storage.search import index_text, scope_token
+
+# A row whose parent is deleted is deleted with it (the cascades of storage/courses.py and documents.py, and a
+# note's of its cards), parents first. A row that arrives after its parent's delete, made on a device that had
+# not seen it, is deleted here as it arrives (or as the delete does): see ``_settle_deletes``.
+CASCADE = (
+    ("document", "course_id", "course"),
+    ("section", "document_id", "document"),
+    ("chunk", "document_id", "document"),
+    ("note", "course_id", "course"),
+    ("card", "note_id", "note"),
+    ("question", "course_id", "course"),
+    ("card_import", "course_id", "course"),
+)
+# the course columns a card's scheduling derives from: a change to them derives every card of the course again
+_SCHEDULING = frozenset({"desired_retention", "srs"})
+_PARENTS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+class Merged(Record, kw_only=True):
+    """What a merge changed that the facade keeps up to date beyond the rows: the scheduling cache."""
+
+    report: MergeReport
+    cards: list[str]  # cards whose cached state must be derived again (their siblings with them)
+    courses: list[str]  # courses whose scheduler changed: all their cards
+    blobs: list[str]  # files the live documents merged refer to
+
+
+def parents(db: Database, table: str) -> tuple[tuple[str, str], ...]:
+    """``table``'s columns that name a parent row, with the parent's table (its foreign keys)."""
+    known = _PARENTS.get(table)
+    if known is None:
+        rows = db.conn.execute(f"PRAGMA foreign_key_list({table})").fetchall()
+        known = _PARENTS[table] = tuple((r["from"], r["table"]) for r in rows)
+    return known
+
+
+def merge_order(db: Database) -> tuple[str, ...]:
+    """The synced tables, every parent's before its children's (a row refers to its parent by foreign key)."""
+    graph = {t: sorted({p for _, p in parents(db, t) if p != t}) for t in sorted(SYNCED)}
+    graph["tag_entry"] = sorted(tags.TAGGED)  # not a foreign key, but an entry's row is best merged before it
+    return tuple(TopologicalSorter(graph).static_order())
+
+
+# -- outgoing -----------------------------------------------------------------------------------------------
+
+
+def outgoing(db: Database, after: int, limit: int) -> ChangeBatch:
+    """The rows this device changed after its change log's ``after``, with their current values and stamps: at
+    most ``limit`` rows named by the log, with what travels with them (a note's cards, a row's tag entries).
+    Read inside one read transaction."""
+    picked, upto = _logged_rows(db, after, limit)
+    _add_carried(db, picked)
+    tables: dict[str, list[RowChange]] = {}
+    for table in merge_order(db):
+        ids = list(picked.get(table, ()))
+        if ids:
+            found = stamps.row_columns(db, table, ids)
+            tables[table] = [_row_change(i, found[i]) for i in ids if i in found]
+    blobs = sorted({r.values["sha256"] for r in tables.get("document", ()) if not r.values.get("deleted")})
+    mark = db.conn.execute("SELECT stamp FROM hlc_mark WHERE id = 1").fetchone()
+    return ChangeBatch(
+        format=FORMAT,
+        device=db.device,
+        since=after,
+        upto=upto,
+        high=mark[0] if mark else None,
+        tables=tables,
+        blobs=blobs,
+    )
+
+
+def _logged_rows(db: Database, after: int, limit: int) -> tuple[dict[str, dict[str, None]], int]:
+    """The rows the log names after ``after``, in the order first named, by table, at most ``limit`` of them;
+    and the last entry read (every entry up to it names one of these rows)."""
+    picked: dict[str, dict[str, None]] = {}
+    count, upto = 0, after
+    for seq, table, row_id in db.conn.execute(
+        "SELECT seq, tbl, row_id FROM change_log WHERE seq > ? ORDER BY seq", (after,)
+    ):
+        ids = picked.setdefault(table, {})
+        if row_id not in ids:
+            if count >= limit:
+                break
+            ids[row_id] = None
+            count += 1
+        upto = seq
+    return picked, upto
+
+
+def _add_carried(db: Database, picked: dict[str, dict[str, None]]) -> None:
+    """Add the rows a log entry covers without entries of their own: the cards made with a note (its insert
+    entry covers them) and a row's tag entries (its tags at insert are entries made with it)."""
+    notes = list(picked.get("note", ()))
+    if notes:
+        cards = picked.setdefault("card", {})
+        for start in range(0, len(notes), 500):
+            part = notes[start : start + 500]
+            rows = db.conn.execute(f"SELECT id FROM card WHERE note_id IN ({','.join('?' * len(part))})", part)
+            cards.update((r[0], None) for r in rows)
+    entries = picked.setdefault("tag_entry", {})
+    for table in sorted(tags.TAGGED):
+        for row_id in picked.get(table, ()):
+            entries.update(dict.fromkeys(tags.entry_ids(db, row_id)))
+
+
+def _row_change(row_id: str, columns: stamps.Columns) -> RowChange:
+    """A row's columns as sent: the stamp most of them share, and the others' own."""
+    counts = Counter(stamp for _, stamp in columns.values())
+    base = min(counts, key=lambda s: (-counts[s], s))
+    values = {c: v for c, (v, _) in columns.items()}
+    own = {c: s for c, (_, s) in columns.items() if s != base}
+    return RowChange(id=row_id, stamp=base, values=values, stamps=own)
+
+
+# -- incoming -----------------------------------------------------------------------------------------------
+
+
+def merge(w: Writer, batch: ChangeBatch) -> Merged:
+    """Merge another device's batch, inside ``w``'s transaction: every row column by column, parents first, a
+    row whose parent is missing held (and the rows held before merged if theirs came); rows arriving under a
+    deleted parent deleted; the search index kept. A batch that cannot be merged raises ``BadBatch`` before
+    or while writing: the caller's transaction then rolls back whole."""
+    check(w.db, batch)
+    run = _Merge(w, batch.name)
+    if batch.high:
+        w.receive(batch.high)
+    for table in merge_order(w.db):
+        for row in batch.tables.get(table, ()):
+            run.row(table, row.id, row.columns())
+    run.release_held()
+    run.report.deleted = _settle_deletes(w, run.touched)
+    run.report.chunks = _reindex_chunks(w, run.touched.get("chunk", set()))
+    _forget_deleted(w, run.touched)
+    run.report.held = int(w.conn.execute("SELECT count(*) FROM held_change").fetchone()[0])
+    return Merged(
+        report=run.report,
+        cards=_cards_to_derive(w, run.touched),
+        courses=sorted(run.scheduling),
+        blobs=batch.blobs,
+    )
+
+
+def check(db: Database, batch: ChangeBatch) -> None:
+    """Refuse a batch this version cannot merge, naming it and why: a newer format, a table or column it does not
+    know, a stamp or value that is not one (a damaged batch)."""
+    name = batch.name
+    if batch.format > FORMAT:
+        raise BadBatch(f"{name} is of a newer format ({batch.format}; this Aksio reads {FORMAT}): upgrade Aksio")
+    if batch.format < 1 or not batch.device or (batch.high is not None and not STAMP.fullmatch(batch.high)):
+        raise BadBatch(f"{name} is damaged: it does not say its format, device or stamp")
+    for table, rows in batch.tables.items():
+        if table not in SYNCED:
+            raise BadBatch(f"{name} changes a table this version of Aksio does not know ({table!r}): upgrade Aksio")
+        known = set(stamps.value_columns(db, table)) | ({"tags"} if table in tags.TAGGED else set())
+        for row in rows:
+            unknown = sorted(row.values.keys() - known)
+            if unknown:
+                raise BadBatch(
+                    f"{name} changes {table}.{unknown[0]}, a column this version of Aksio does not know: upgrade Aksio"
+                )
+            if not row.id or not row.values or not row.stamps.keys() <= row.values.keys():
+                raise BadBatch(f"{name} is damaged: a {table} row without an id or values")
+            if not all(STAMP.fullmatch(s) for s in (row.stamp, *row.stamps.values())):
+                raise BadBatch(f"{name} is damaged: {table} {row.id} has a stamp that is not one")
+            if not all(v is None or type(v) in (str, int, float) for v in row.values.values()):
+                raise BadBatch(f"{name} is damaged: {table} {row.id} has a value that is not text or a number")
+
+
+class _Merge:
+    """One batch being merged: what it has touched so far, for the caches kept after it."""
+
+    def __init__(self, w: Writer, batch: str) -> None:
+        self.w = w
+        self.batch = batch
+        self.report = MergeReport()
+        self.touched: dict[str, set[str]] = {}  # rows inserted or changed, by table
+        self.scheduling: set[str] = set()  # courses whose scheduling options changed
+        self.present: set[tuple[str, str]] = set()  # rows known to be here (parents looked up, rows merged)
+
+    def row(self, table: str, row_id: str, columns: stamps.Columns) -> bool:
+        """Merge one row, or hold it if its parent is not here: whether it was merged."""
+        waits_for = self._missing_parent(table, columns)
+        if waits_for is not None:
+            _hold(self.w, table, row_id, columns, waits_for, self.batch)
+            return False
+        try:
+            taken = stamps.apply_columns(self.w, table, row_id, columns)
+        except sqlite3.IntegrityError as exc:  # a value the schema refuses (a damaged or forged batch)
+            raise BadBatch(f"{self.batch} is damaged: {table} {row_id}: {exc}") from None
+        except AksioError as exc:
+            raise BadBatch(f"{self.batch}: {exc}") from None
+        self.present.add((table, row_id))
+        if taken:
+            self.report.rows += 1
+            self.touched.setdefault(table, set()).add(row_id)
+            # An insert takes every column given, created_at with them, which nothing writes again: a review
+            # that takes it is new here (an answer to count); a course that does has no card with a state yet.
+            inserted = "created_at" in taken
+            if table == "course" and not inserted and _SCHEDULING.intersection(taken):
+                self.scheduling.add(row_id)
+            if inserted and table in ("review", "review_void"):
+                self._count(table, row_id, columns)
+        return True
+
+    def _count(self, table: str, row_id: str, columns: stamps.Columns) -> None:
+        """Keep the activity cache right for an answer merged, or the undo of one (its first marker)."""
+        review_id = row_id if table == "review" else columns["review_id"][0]
+        row = self.w.conn.execute(
+            "SELECT reviewed_at, duration_ms, deleted, (SELECT count(*) FROM review_void v "
+            "WHERE v.review_id = r.id AND v.deleted = 0) FROM review r WHERE r.id = ?",
+            (review_id,),
+        ).fetchone()
+        reviewed_at, duration, deleted, voids = row
+        if table == "review" and not deleted and not voids:
+            activity.count_answer(self.w, reviewed_at, duration)
+        elif table == "review_void" and not deleted and voids == 1 and not columns.get("deleted", (0, ""))[0]:
+            activity.count_answer(self.w, reviewed_at, duration, sign=-1)
+
+    def _missing_parent(self, table: str, columns: stamps.Columns) -> str | None:
+        """The parent row (``"<table> <id>"``) a row names that is not here, if any."""
+        for column, parent in parents(self.w.db, table):
+            value = columns.get(column, (None, ""))[0]
+            if value is None or (parent, value) in self.present:
+                continue
+            if self.w.conn.execute(f"SELECT 1 FROM {parent} WHERE id = ?", (value,)).fetchone() is None:
+                return f"{parent} {value}"
+            self.present.add((parent, value))
+        return None
+
+    def release_held(self) -> None:
+        """Merge the held rows whose parent is here now, until none is (a released row may be another's parent)."""
+        order = {t: i for i, t in enumerate(merge_order(self.w.db))}
+        while True:
+            held = sorted(_held_rows(self.w), key=lambda h: (order.get(h[0], 0), h[0], h[1]))
+            released = 0
+            for table, row_id, columns in held:
+                if self._missing_parent(table, columns) is None:
+                    self.w.conn.execute("DELETE FROM held_change WHERE tbl = ? AND row_id = ?", (table, row_id))
+                    self.row(table, row_id, columns)
+                    released += 1
+            self.report.released += released
+            if not released:
+                return
+
+
+def _hold(w: Writer, table: str, row_id: str, columns: stamps.Columns, waits_for: str, batch: str) -> None:
+    """Keep a row until its parent arrives; a row held already keeps, column by column, the later version."""
+    row = w.conn.execute("SELECT columns FROM held_change WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone()
+    if row is not None:
+        kept = _columns(row[0])
+        columns = {**kept, **{c: vs for c, vs in columns.items() if c not in kept or vs[1] > kept[c][1]}}
+    w.conn.execute(
+        "INSERT OR REPLACE INTO held_change (tbl, row_id, columns, waits_for, batch, held_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (table, row_id, json.dumps(columns, ensure_ascii=False), waits_for, batch, w.now),
+    )
+
+
+def _columns(text: str) -> stamps.Columns:
+    return {c: (v, s) for c, (v, s) in json.loads(text).items()}
+
+
+def _held_rows(w: Writer) -> list[tuple[str, str, stamps.Columns]]:
+    rows = w.conn.execute("SELECT tbl, row_id, columns FROM held_change").fetchall()
+    return [(r[0], r[1], _columns(r[2])) for r in rows]
+
+
+def held(db: Database) -> list[HeldChange]:
+    """The rows waiting for their parent, oldest first."""
+    rows = db.conn.execute("SELECT tbl, row_id, waits_for, batch FROM held_change ORDER BY held_at, tbl, row_id")
+    return [HeldChange(table=r[0], row_id=r[1], waits_for=r[2], batch=r[3]) for r in rows]
+
+
+def _settle_deletes(w: Writer, touched: dict[str, set[str]]) -> int:
+    """Delete the live rows this merge touched whose parent is deleted, and the live children of the parents it
+    deleted: rows made on a device that had not seen their parent's delete. How many.
+
+    The delete keeps the column's stamp and is not logged: every device that holds both rows settles it the same
+    way, so they agree without sending it, and a delete made on purpose elsewhere (a later stamp) still wins."""
+    settled = 0
+    for child, column, parent in CASCADE:
+        kids, elders = touched.get(child), touched.get(parent)
+        found: set[str] = set()
+        if kids:
+            found.update(
+                r[0]
+                for r in w.conn.execute(
+                    f"SELECT c.id FROM {child} c JOIN {parent} p ON p.id = c.{column} "
+                    "WHERE c.deleted = 0 AND p.deleted = 1 AND c.id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(sorted(kids)),),
+                )
+            )
+        if elders:
+            found.update(
+                r[0]
+                for r in w.conn.execute(
+                    f"SELECT id FROM {child} WHERE deleted = 0 AND {column} IN "
+                    f"(SELECT id FROM {parent} WHERE deleted = 1 AND id IN (SELECT value FROM json_each(?)))",
+                    (json.dumps(sorted(elders)),),
+                )
+            )
+        if found:
+            w.conn.executemany(
+                f"UPDATE {child} SET deleted = 1, updated_at = ? WHERE id = ?", [(w.now, i) for i in sorted(found)]
+            )
+            touched.setdefault(child, set()).update(found)
+            settled += len(found)
+    return settled
+
+
+def _reindex_chunks(w: Writer, chunk_ids: Iterable[str]) -> int:
+    """Put these chunks into the search index as they are now, or take them out (deleted, or their document is)."""
+    ids = sorted(chunk_ids)
+    if not ids:
+        return 0
+    rows = w.conn.execute(
+        "SELECT k.rid, k.text, k.deleted OR d.deleted, d.course_id FROM chunk k "
+        "JOIN document d ON d.id = k.document_id WHERE k.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    ).fetchall()
+    w.conn.executemany("DELETE FROM chunk_fts WHERE rowid = ?", [(r[0],) for r in rows])
+    w.conn.executemany(
+        "INSERT INTO chunk_fts (rowid, body, scope) VALUES (?, ?, ?)",
+        [(r[0], index_text(r[1]), scope_token(r[3])) for r in rows if not r[2]],
+    )
+    return len(rows)
+
+
+def _forget_deleted(w: Writer, touched: dict[str, set[str]]) -> None:
+    """Drop what this device keeps of the deleted rows merged: cards' undo entries, courses' generation parts."""
+    for card_id in _deleted(w, "card", touched.get("card", ())):
+        w.conn.execute("DELETE FROM undo_log WHERE card_id = ?", (card_id,))
+    for course_id in _deleted(w, "course", touched.get("course", ())):
+        generation.forget_parts(w, course_id)
+
+
+def _deleted(w: Writer, table: str, ids: Iterable[str]) -> list[str]:
+    rows = w.conn.execute(
+        f"SELECT id FROM {table} WHERE deleted = 1 AND id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(ids)),),
+    )
+    return [r[0] for r in rows]
+
+
+def _cards_to_derive(w: Writer, touched: Mapping[str, set[str]]) -> list[str]:
+    """The cards whose scheduling state a merge may have changed: those merged, those of the notes merged and of
+    the reviews merged, and their siblings (an answer hides a card's siblings for the day)."""
+    cards = set(touched.get("card", ()))
+    for table in ("review", "review_void"):  # an answer, or its undo
+        if touched.get(table):
+            rows = w.conn.execute(
+                f"SELECT card_id FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(touched[table])),),
+            )
+            cards.update(r[0] for r in rows)
+    notes = set(touched.get("note", ()))
+    if cards:
+        rows = w.conn.execute(
+            "SELECT note_id FROM card WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(cards)),)
+        )
+        notes.update(r[0] for r in rows)
+    if notes:
+        rows = w.conn.execute(
+            "SELECT id FROM card WHERE note_id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(notes)),)
+        )
+        cards.update(r[0] for r in rows)
+    return sorted(cards)
+
+
+# -- cursors ------------------------------------------------------------------------------------------------
+
+
+def cursor(db: Database, peer: str, kind: str) -> int:
+    """How far this home has pushed to (``push``: its own log's sequence number the peer has acknowledged) or
+    pulled from (``pull``: the peer's) a peer; 0 when never."""
+    row = db.conn.execute("SELECT seq FROM sync_cursor WHERE peer = ? AND kind = ?", (peer, kind)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_cursor(w: Writer, peer: str, kind: str, seq: int) -> None:
+    w.conn.execute(
+        "INSERT INTO sync_cursor (peer, kind, seq, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (peer, kind) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+        (peer, kind, seq, w.now),
+    )

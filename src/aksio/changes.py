@@ -34,11 +34,6 @@ class RowChange(FrozenRecord, frozen=True):
     values: dict[str, Any]
     stamps: dict[str, str] = field(default_factory=dict)
 
-    def columns(self) -> dict[str, tuple[Any, str]]:
-        """Each value with its stamp, as ``storage.stamps`` reads and applies them."""
-        stamp, own = self.stamp, self.stamps
-        return {c: (v, own.get(c, stamp)) for c, v in self.values.items()}
-
 
 class ChangeBatch(FrozenRecord, frozen=True):
     """The changes one device made after a point of its change log: rows by table, and the blobs (documents'

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 RATING_NAMES = {v: k for k, v in RATINGS.items()}
 _UNDO_DEPTH = 50
-# Past this many cards a merge derives every state in one pass (a few queries per card one by one, against one
-# pass over the cards and reviews: even at 1M reviews the pass costs what ~2000 cards one by one do).
+# A merge that touches more cards than this, and more than half of all, derives every state in one pass over the
+# cards and reviews, rather than card by card (a few queries each).
 _DERIVED_ONE_BY_ONE = 2000
 _PREFETCH = 4  # cards built ahead from the top of the day's review queue (more: a slower p99)
 # How far from now an answer given a time may be: a day ahead (a clock or a time zone a little off), twenty years
@@ -745,15 +745,20 @@ class StudyMixin:
 
     def _rederive(self, w: Writer, card_ids: Sequence[str]) -> int:
         """Write these cards' states as their rows and counting reviews give them (a few cards: a note's, or a
-        merge's): a live card's made if it has none, a deleted or unknown card's dropped. How many are live."""
-        times = review_rows.sibling_review_times(w, card_ids)
+        merge's): a live card's made if it has none, a deleted or unknown card's dropped, one already right left
+        as it is. How many are live."""
+        logs = review_rows.note_logs(w, card_ids)
+        schedulers: dict[str, Scheduler] = {}
         rows = []
         for facts in map(CardFacts._make, queue_rows.card_facts(w, card_ids)):
-            scheduler = self._scheduler_for(facts.course_id)[0]
-            hidden = hidden_until(facts.buried_until, times[facts.card_id], self._day_end)
-            rows.append(derived_state(facts, review_rows.card_log(w, facts.card_id), scheduler, hidden))
+            scheduler = schedulers.get(facts.course_id) or self._scheduler_for(facts.course_id)[0]
+            schedulers[facts.course_id] = scheduler
+            note = logs.get(facts.note_id, {})
+            siblings = [at for card, log in note.items() if card != facts.card_id for _, at in log]
+            hidden = hidden_until(facts.buried_until, siblings, self._day_end)
+            rows.append(derived_state(facts, note.get(facts.card_id), scheduler, hidden))
         stored = queue_rows.state_values(w, [row[0] for row in rows])
-        queue_rows.update_state_values(w, [row for row in rows if row[0] in stored])
+        queue_rows.update_state_values(w, [row for row in rows if row[0] in stored and row != stored[row[0]]])
         queue_rows.insert_state_values(w, [row for row in rows if row[0] not in stored])
         live = {row[0] for row in rows}
         queue_rows.delete_states(w, [c for c in card_ids if c not in live])
@@ -763,8 +768,8 @@ class StudyMixin:
         """Bring the cached states of these cards, and of every card of these courses (their scheduling changed),
         up to date inside ``w``'s transaction: after a merge. How many cards were derived."""
         derived = sum(self._repair_states(w, course_id).cards for course_id in course_ids)
-        if len(card_ids) > _DERIVED_ONE_BY_ONE:  # a first transfer: one pass over everything is faster
-            return derived + self._repair_states(w, None).cards
+        if len(card_ids) > _DERIVED_ONE_BY_ONE and len(card_ids) > queue_rows.state_count(w) // 2:
+            return derived + self._repair_states(w, None).cards  # most cards (a first transfer): one pass
         return derived + (self._rederive(w, card_ids) if card_ids else 0)
 
     def leeches(self, course: str | None = None) -> list[Card]:

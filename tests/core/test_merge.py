@@ -178,6 +178,25 @@ def test_a_row_whose_parent_has_not_arrived_waits_and_is_merged_when_it_does(hom
     assert dump(a) == dump(b)
 
 
+def test_a_whole_home_sent_at_once_and_hundreds_of_answers_after_it_give_the_same_states(
+    homes: tuple[Aksio, Aksio], tmp_path: Path
+) -> None:
+    a, b = homes
+    a.add_course("Vocabulary")
+    table = tmp_path / "words.csv"
+    table.write_text("".join(f"word {i},meaning {i}\n" for i in range(1100)), encoding="utf-8")
+    a.import_cards(table, "Vocabulary", kind="reverse")  # 2200 cards, two to a note
+    report = b.apply_changes(a.changes_since(0)[0])  # most of the cards: derived in one pass
+    assert report.cards == 2200 and dump(a) == dump(b)
+    cursor = a.changes_since(0)[1]
+    for card in a.cards(limit=700):  # card by card, their notes read a few hundred at a time
+        a.answer(card.id, "good")
+    batch, _ = a.changes_since(cursor)
+    assert len(batch.tables["review"]) == 700
+    b.apply_changes(batch)
+    assert dump(a) == dump(b)
+
+
 # -- conflicts ----------------------------------------------------------------------------------------------
 
 
@@ -354,6 +373,21 @@ def test_a_batch_that_cannot_be_merged_is_refused_in_one_line_and_nothing_of_it_
     assert (counts(b), dump(b)) == before
     b.apply_changes(batch)  # the batch itself is fine
     assert dump(a)["card"] == dump(b)["card"]
+
+
+def test_a_row_that_waits_for_its_parent_is_checked_as_it_arrives(homes: tuple[Aksio, Aksio]) -> None:
+    a, b = homes
+    card = geography(a)[0]
+    first, cursor = a.changes_since(0)
+    a.answer(card, "good")
+    second = a.changes_since(cursor)[0]
+    bad = _with_row(second, "review", {"values": {**second.tables["review"][-1].values, "rating": 9}})
+    with pytest.raises(BadBatch, match="rating"):  # held, its card not here yet; it could never be merged
+        b.apply_changes(bad)
+    assert b.held_changes() == [] and counts(b)["review"] == 0
+    b.apply_changes(second)
+    b.apply_changes(first)
+    assert dump(a) == dump(b)
 
 
 def test_a_row_from_a_newer_format_of_rows_names_the_column(homes: tuple[Aksio, Aksio]) -> None:

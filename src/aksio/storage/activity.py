@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from aksio.storage.db import Database, Writer
@@ -46,6 +47,20 @@ def count_answer(w: Writer, reviewed_at: str, duration_ms: int, sign: int = 1) -
         "INSERT INTO review_hour (hour, answers, ms) VALUES (substr(?, 1, 13), ?, ?) "
         "ON CONFLICT (hour) DO UPDATE SET answers = answers + excluded.answers, ms = ms + excluded.ms",
         (reviewed_at, sign, sign * duration_ms),
+    )
+
+
+def count_answers(w: Writer, answers: Iterable[tuple[str, int]]) -> None:
+    """Add answers, each (reviewed_at, duration_ms), to the ``review_hour`` cache: one write per hour."""
+    hours: dict[str, list[int]] = {}
+    for reviewed_at, duration_ms in answers:
+        hour = hours.setdefault(reviewed_at[:13], [0, 0])
+        hour[0] += 1
+        hour[1] += duration_ms
+    w.executemany(
+        "INSERT INTO review_hour (hour, answers, ms) VALUES (?, ?, ?) "
+        "ON CONFLICT (hour) DO UPDATE SET answers = answers + excluded.answers, ms = ms + excluded.ms",
+        [(hour, n, ms) for hour, (n, ms) in hours.items()],
     )
 
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from graphlib import TopologicalSorter
+from typing import Any
 
 from aksio.changes import FORMAT, STAMP, ChangeBatch, HeldChange, MergeReport, RowChange
 from aksio.errors import AksioError, BadBatch
 from aksio.records import Record
 from aksio.storage import activity, generation, stamps, tags
 from aksio.storage.db import SYNCED, Database, Writer
+from aksio.storage.queue import STATE_COLUMNS
 from aksio.storage.search import index_text, scope_token
 
 # A row whose parent is deleted is deleted with it (the cascades of storage/courses.py and documents.py, and a
@@ -38,6 +39,7 @@ CASCADE = (
 # the course columns a card's scheduling derives from: a change to them derives every card of the course again
 _SCHEDULING = frozenset({"desired_retention", "srs"})
 _PARENTS: dict[str, tuple[tuple[str, str], ...]] = {}
+_REVIEWS = ("review", "review_void")  # an answer and the marker of its undo: each changes its card's state
 
 
 class Merged(Record, kw_only=True):
@@ -78,8 +80,11 @@ def outgoing(db: Database, after: int, limit: int) -> ChangeBatch:
     for table in merge_order(db):
         ids = list(picked.get(table, ()))
         if ids:
-            found = stamps.row_columns(db, table, ids)
-            tables[table] = [_row_change(i, found[i]) for i in ids if i in found]
+            found = {
+                row_id: RowChange(id=row_id, stamp=base, values=values, stamps=own)
+                for row_id, values, base, own in stamps.stamped_rows(db, table, ids)
+            }
+            tables[table] = [found[i] for i in ids if i in found]  # in the log's order: a parent before its child
     blobs = sorted({r.values["sha256"] for r in tables.get("document", ()) if not r.values.get("deleted")})
     mark = db.conn.execute("SELECT stamp FROM hlc_mark WHERE id = 1").fetchone()
     return ChangeBatch(
@@ -123,17 +128,7 @@ def _add_carried(db: Database, picked: dict[str, dict[str, None]]) -> None:
             cards.update((r[0], None) for r in rows)
     entries = picked.setdefault("tag_entry", {})
     for table in sorted(tags.TAGGED):
-        for row_id in picked.get(table, ()):
-            entries.update(dict.fromkeys(tags.entry_ids(db, row_id)))
-
-
-def _row_change(row_id: str, columns: stamps.Columns) -> RowChange:
-    """A row's columns as sent: the stamp most of them share, and the others' own."""
-    counts = Counter(stamp for _, stamp in columns.values())
-    base = min(counts, key=lambda s: (-counts[s], s))
-    values = {c: v for c, (v, _) in columns.items()}
-    own = {c: s for c, (_, s) in columns.items() if s != base}
-    return RowChange(id=row_id, stamp=base, values=values, stamps=own)
+        entries.update(dict.fromkeys(tags.entries_of(db, list(picked.get(table, ())))))
 
 
 # -- incoming -----------------------------------------------------------------------------------------------
@@ -149,16 +144,17 @@ def merge(w: Writer, batch: ChangeBatch) -> Merged:
     if batch.high:
         w.receive(batch.high)
     for table in merge_order(w.db):
-        for row in batch.tables.get(table, ()):
-            run.row(table, row.id, row.columns())
+        rows = batch.tables.get(table)
+        if rows:
+            run.rows(table, [(row.id, row.values, row.stamp, row.stamps) for row in rows])
     run.release_held()
-    run.report.deleted = _settle_deletes(w, run.touched)
+    run.report.deleted = _settle_deletes(w, run.touched, run.scheduled)
     run.report.chunks = _reindex_chunks(w, run.touched.get("chunk", set()))
     _forget_deleted(w, run.touched)
     run.report.held = int(w.conn.execute("SELECT count(*) FROM held_change").fetchone()[0])
     return Merged(
         report=run.report,
-        cards=_cards_to_derive(w, run.touched),
+        cards=_cards_to_derive(w, run.scheduled),
         courses=sorted(run.scheduling),
         blobs=batch.blobs,
     )
@@ -177,17 +173,15 @@ def check(db: Database, batch: ChangeBatch) -> None:
             raise BadBatch(f"{name} changes a table this version of Aksio does not know ({table!r}): upgrade Aksio")
         known = set(stamps.value_columns(db, table)) | ({"tags"} if table in tags.TAGGED else set())
         for row in rows:
-            unknown = sorted(row.values.keys() - known)
-            if unknown:
+            if not row.values.keys() <= known:
+                unknown = sorted(row.values.keys() - known)[0]
                 raise BadBatch(
-                    f"{name} changes {table}.{unknown[0]}, a column this version of Aksio does not know: upgrade Aksio"
+                    f"{name} changes {table}.{unknown}, a column this version of Aksio does not know: upgrade Aksio"
                 )
             if not row.id or not row.values or not row.stamps.keys() <= row.values.keys():
                 raise BadBatch(f"{name} is damaged: a {table} row without an id or values")
-            if not all(STAMP.fullmatch(s) for s in (row.stamp, *row.stamps.values())):
+            if not STAMP.fullmatch(row.stamp) or (row.stamps and not all(map(STAMP.fullmatch, row.stamps.values()))):
                 raise BadBatch(f"{name} is damaged: {table} {row.id} has a stamp that is not one")
-            if not all(v is None or type(v) in (str, int, float) for v in row.values.values()):
-                raise BadBatch(f"{name} is damaged: {table} {row.id} has a value that is not text or a number")
 
 
 class _Merge:
@@ -198,95 +192,146 @@ class _Merge:
         self.batch = batch
         self.report = MergeReport()
         self.touched: dict[str, set[str]] = {}  # rows inserted or changed, by table
+        self.scheduled: dict[str, set[str]] = {}  # ... of those, the ones a card's scheduling state derives from
         self.scheduling: set[str] = set()  # courses whose scheduling options changed
         self.present: set[tuple[str, str]] = set()  # rows known to be here (parents looked up, rows merged)
 
-    def row(self, table: str, row_id: str, columns: stamps.Columns) -> bool:
-        """Merge one row, or hold it if its parent is not here: whether it was merged."""
-        waits_for = self._missing_parent(table, columns)
-        if waits_for is not None:
-            _hold(self.w, table, row_id, columns, waits_for, self.batch)
-            return False
-        try:
-            taken = stamps.apply_columns(self.w, table, row_id, columns)
-        except sqlite3.IntegrityError as exc:  # a value the schema refuses (a damaged or forged batch)
-            raise BadBatch(f"{self.batch} is damaged: {table} {row_id}: {exc}") from None
-        except AksioError as exc:
-            raise BadBatch(f"{self.batch}: {exc}") from None
-        self.present.add((table, row_id))
-        if taken:
+    def rows(self, table: str, rows: Sequence[stamps.Stamped]) -> None:
+        """Merge rows of one table, in order (a parent before the child that names it), holding those whose
+        parent is not here."""
+        self._look_up_parents(table, rows)
+        ready, held = [], []
+        for row in rows:
+            waits_for = self._missing_parent(table, row[1])
+            if waits_for is not None:
+                held.append((row, waits_for))
+                continue
+            ready.append(row)
+            self.present.add((table, row[0]))
+        if held:
+            self._check_held(table, [row for row, _ in held])
+            for row, waits_for in held:
+                _hold(self.w, table, row, waits_for, self.batch)
+        taken = self._apply(table, ready)
+        answers = []
+        for row_id, values, _, _ in ready:
+            if row_id not in taken:
+                continue
             self.report.rows += 1
             self.touched.setdefault(table, set()).add(row_id)
+            if table in _REVIEWS or not STATE_COLUMNS.get(table, frozenset()).isdisjoint(taken[row_id]):
+                self.scheduled.setdefault(table, set()).add(row_id)
             # An insert takes every column given, created_at with them, which nothing writes again: a review
-            # that takes it is new here (an answer to count); a course that does has no card with a state yet.
-            inserted = "created_at" in taken
-            if table == "course" and not inserted and _SCHEDULING.intersection(taken):
+            # that takes it is new here (an answer to count; a marker voiding it would have waited for it), a
+            # course that does has no card with a state yet.
+            inserted = "created_at" in taken[row_id]
+            if table == "course" and not inserted and _SCHEDULING.intersection(taken[row_id]):
                 self.scheduling.add(row_id)
-            if inserted and table in ("review", "review_void"):
-                self._count(table, row_id, columns)
-        return True
+            elif inserted and table == "review" and not values.get("deleted"):
+                answers.append((values["reviewed_at"], int(values.get("duration_ms") or 0)))
+            elif inserted and table == "review_void":
+                self._count_undo(values)
+        activity.count_answers(self.w, answers)
 
-    def _count(self, table: str, row_id: str, columns: stamps.Columns) -> None:
-        """Keep the activity cache right for an answer merged, or the undo of one (its first marker)."""
-        review_id = row_id if table == "review" else columns["review_id"][0]
+    def _apply(self, table: str, rows: Sequence[stamps.Stamped]) -> dict[str, list[str]]:
+        try:
+            return stamps.apply_rows(self.w, table, rows)
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as exc:
+            # a value the schema refuses, or one that is no value (a list): a damaged or forged batch
+            raise BadBatch(f"{self.batch} is damaged: {table}: {exc}") from None
+        except AksioError as exc:
+            raise BadBatch(f"{self.batch}: {exc}") from None
+
+    def _check_held(self, table: str, rows: Sequence[stamps.Stamped]) -> None:
+        """Refuse the batch now if a row it holds could not be merged once its parent came (it would stop every
+        later merge): the rows are written with the parent checks put off, then rolled back."""
+        conn = self.w.conn
+        conn.execute("SAVEPOINT held")
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        try:
+            self._apply(table, rows)
+        finally:
+            conn.execute("ROLLBACK TO held")
+            conn.execute("RELEASE held")
+            conn.execute("PRAGMA defer_foreign_keys = OFF")
+
+    def _count_undo(self, values: dict[str, Any]) -> None:
+        """Take an answer out of the activity cache when the first live marker voiding it arrives."""
         row = self.w.conn.execute(
             "SELECT reviewed_at, duration_ms, deleted, (SELECT count(*) FROM review_void v "
             "WHERE v.review_id = r.id AND v.deleted = 0) FROM review r WHERE r.id = ?",
-            (review_id,),
+            (values["review_id"],),
         ).fetchone()
         reviewed_at, duration, deleted, voids = row
-        if table == "review" and not deleted and not voids:
-            activity.count_answer(self.w, reviewed_at, duration)
-        elif table == "review_void" and not deleted and voids == 1 and not columns.get("deleted", (0, ""))[0]:
+        if not deleted and voids == 1 and not values.get("deleted"):
             activity.count_answer(self.w, reviewed_at, duration, sign=-1)
 
-    def _missing_parent(self, table: str, columns: stamps.Columns) -> str | None:
-        """The parent row (``"<table> <id>"``) a row names that is not here, if any."""
+    def _look_up_parents(self, table: str, rows: Sequence[stamps.Stamped]) -> None:
+        """Find which of the parent rows these rows name are here (a query per few hundred)."""
         for column, parent in parents(self.w.db, table):
-            value = columns.get(column, (None, ""))[0]
-            if value is None or (parent, value) in self.present:
-                continue
-            if self.w.conn.execute(f"SELECT 1 FROM {parent} WHERE id = ?", (value,)).fetchone() is None:
+            wanted = sorted(
+                {
+                    value
+                    for _, values, _, _ in rows
+                    if (value := values.get(column)) is not None and (parent, value) not in self.present
+                }
+            )
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                found = self.w.conn.execute(f"SELECT id FROM {parent} WHERE id IN ({','.join('?' * len(part))})", part)
+                self.present.update((parent, r[0]) for r in found)
+
+    def _missing_parent(self, table: str, values: dict[str, Any]) -> str | None:
+        """The parent row (``"<table> <id>"``) a row names that is not here, if any (``_look_up_parents`` first)."""
+        for column, parent in parents(self.w.db, table):
+            value = values.get(column)
+            if value is not None and (parent, value) not in self.present:
                 return f"{parent} {value}"
-            self.present.add((parent, value))
         return None
 
     def release_held(self) -> None:
         """Merge the held rows whose parent is here now, until none is (a released row may be another's parent)."""
-        order = {t: i for i, t in enumerate(merge_order(self.w.db))}
         while True:
-            held = sorted(_held_rows(self.w), key=lambda h: (order.get(h[0], 0), h[0], h[1]))
+            held = _held_rows(self.w)
             released = 0
-            for table, row_id, columns in held:
-                if self._missing_parent(table, columns) is None:
-                    self.w.conn.execute("DELETE FROM held_change WHERE tbl = ? AND row_id = ?", (table, row_id))
-                    self.row(table, row_id, columns)
-                    released += 1
+            for table in merge_order(self.w.db):
+                rows = [row for t, row in held if t == table]
+                self._look_up_parents(table, rows)
+                rows = [row for row in rows if self._missing_parent(table, row[1]) is None]
+                self.w.conn.executemany(
+                    "DELETE FROM held_change WHERE tbl = ? AND row_id = ?", [(table, row[0]) for row in rows]
+                )
+                if rows:
+                    self.rows(table, rows)
+                    released += len(rows)
             self.report.released += released
             if not released:
                 return
 
 
-def _hold(w: Writer, table: str, row_id: str, columns: stamps.Columns, waits_for: str, batch: str) -> None:
+def _hold(w: Writer, table: str, row: stamps.Stamped, waits_for: str, batch: str) -> None:
     """Keep a row until its parent arrives; a row held already keeps, column by column, the later version."""
-    row = w.conn.execute("SELECT columns FROM held_change WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone()
-    if row is not None:
-        kept = _columns(row[0])
-        columns = {**kept, **{c: vs for c, vs in columns.items() if c not in kept or vs[1] > kept[c][1]}}
+    row_id, values, base, own = row
+    kept = w.conn.execute("SELECT columns FROM held_change WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone()
+    if kept is not None:
+        old, new = _columns((row_id, *json.loads(kept[0]))), _columns(row)
+        later = {c: vs for c, vs in new.items() if c not in old or vs[1] > old[c][1]}
+        row_id, values, base, own = stamps.stamped(row_id, {**old, **later})
     w.conn.execute(
         "INSERT OR REPLACE INTO held_change (tbl, row_id, columns, waits_for, batch, held_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (table, row_id, json.dumps(columns, ensure_ascii=False), waits_for, batch, w.now),
+        (table, row_id, json.dumps([values, base, own], ensure_ascii=False), waits_for, batch, w.now),
     )
 
 
-def _columns(text: str) -> stamps.Columns:
-    return {c: (v, s) for c, (v, s) in json.loads(text).items()}
+def _columns(row: stamps.Stamped) -> stamps.Columns:
+    _, values, base, own = row
+    return {c: (v, own.get(c, base)) for c, v in values.items()}
 
 
-def _held_rows(w: Writer) -> list[tuple[str, str, stamps.Columns]]:
+def _held_rows(w: Writer) -> list[tuple[str, stamps.Stamped]]:
     rows = w.conn.execute("SELECT tbl, row_id, columns FROM held_change").fetchall()
-    return [(r[0], r[1], _columns(r[2])) for r in rows]
+    return [(r[0], (r[1], *json.loads(r[2]))) for r in rows]
 
 
 def held(db: Database) -> list[HeldChange]:
@@ -295,7 +340,7 @@ def held(db: Database) -> list[HeldChange]:
     return [HeldChange(table=r[0], row_id=r[1], waits_for=r[2], batch=r[3]) for r in rows]
 
 
-def _settle_deletes(w: Writer, touched: dict[str, set[str]]) -> int:
+def _settle_deletes(w: Writer, touched: dict[str, set[str]], scheduled: dict[str, set[str]]) -> int:
     """Delete the live rows this merge touched whose parent is deleted, and the live children of the parents it
     deleted: rows made on a device that had not seen their parent's delete. How many.
 
@@ -328,6 +373,7 @@ def _settle_deletes(w: Writer, touched: dict[str, set[str]]) -> int:
                 f"UPDATE {child} SET deleted = 1, updated_at = ? WHERE id = ?", [(w.now, i) for i in sorted(found)]
             )
             touched.setdefault(child, set()).update(found)
+            scheduled.setdefault(child, set()).update(found)
             settled += len(found)
     return settled
 
@@ -370,7 +416,7 @@ def _cards_to_derive(w: Writer, touched: Mapping[str, set[str]]) -> list[str]:
     """The cards whose scheduling state a merge may have changed: those merged, those of the notes merged and of
     the reviews merged, and their siblings (an answer hides a card's siblings for the day)."""
     cards = set(touched.get("card", ()))
-    for table in ("review", "review_void"):  # an answer, or its undo
+    for table in _REVIEWS:  # an answer, or its undo
         if touched.get(table):
             rows = w.conn.execute(
                 f"SELECT card_id FROM {table} WHERE id IN (SELECT value FROM json_each(?))",

@@ -232,10 +232,21 @@ def insert_state_values(w: Writer, rows: Sequence[tuple[Any, ...]]) -> None:
     w.executemany(f"INSERT INTO card_state ({_COLS}) VALUES ({marks})", rows)
 
 
+def state_count(db: Database | Writer) -> int:
+    """How many cards have a cached state (every live card)."""
+    return int(db.conn.execute("SELECT count(*) FROM card_state").fetchone()[0])
+
+
 def delete_states(w: Writer, card_ids: Sequence[str]) -> None:
     w.executemany("DELETE FROM card_state WHERE card_id = ?", [(c,) for c in card_ids])
 
 
+# The columns of a card and of its note that its cached state derives from (``_FACTS`` reads them), with the
+# tombstone: a merge that changes none of them leaves the state as it is.
+STATE_COLUMNS = {
+    "card": frozenset({"note_id", "course_id", "suspended", "created_at", "buried_until", "deleted"}),
+    "note": frozenset({"status", "new_order", "deleted"}),
+}
 _FACTS = (
     "SELECT k.id, k.note_id, k.course_id, k.suspended, n.status = 'pending', "
     f"{CREATED_SECONDS.format('k.created_at')}, n.new_order, k.buried_until "

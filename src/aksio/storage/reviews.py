@@ -64,14 +64,24 @@ def void(w: Writer, review_id: str, card_id: str, device_id: str) -> str:
     return w.insert("review_void", {"review_id": review_id, "card_id": card_id, "device_id": device_id})
 
 
-def card_log(db: Database | Writer, card_id: str) -> list[tuple[int, datetime]]:
-    """A card's reviews that count, as (rating, time), in the order a replay takes them (time as stored, then
-    id): one range of the (card_id, reviewed_at) index."""
-    rows = db.conn.execute(
-        f"SELECT r.rating, r.reviewed_at FROM review r WHERE r.card_id = ? AND {LIVE} ORDER BY r.reviewed_at, r.id",
-        (card_id,),
-    )
-    return [(int(rating), datetime.fromisoformat(at)) for rating, at in rows]
+def note_logs(db: Database | Writer, card_ids: Sequence[str]) -> dict[str, dict[str, list[tuple[int, datetime]]]]:
+    """The counting reviews of every live card of these cards' notes, as ``card_log`` gives them, by note then
+    card (a card without any is left out): what these cards' states and their siblings' burial derive from, in
+    one query."""
+    out: dict[str, dict[str, list[tuple[int, datetime]]]] = {}
+    for start in range(0, len(card_ids), 500):  # SQLite caps a statement's parameters
+        part = list(card_ids[start : start + 500])
+        rows = db.conn.execute(
+            "SELECT k.note_id, k.id, r.rating, r.reviewed_at FROM card k JOIN review r ON r.card_id = k.id "
+            f"WHERE k.note_id IN (SELECT note_id FROM card WHERE id IN ({','.join('?' * len(part))})) "
+            f"AND k.deleted = 0 AND {LIVE} ORDER BY k.id, r.reviewed_at, r.id",
+            part,
+        )
+        done = set(out)  # notes read whole for an earlier part (their cards may be in several)
+        for note_id, card_id, rating, at in rows:
+            if note_id not in done:
+                out.setdefault(note_id, {}).setdefault(card_id, []).append((int(rating), datetime.fromisoformat(at)))
+    return out
 
 
 def sibling_review_times(db: Database | Writer, card_ids: Sequence[str]) -> dict[str, list[datetime]]:

@@ -10,7 +10,7 @@ columns not in it. So an insert stores nothing more, and a column's stamp is its
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from aksio.errors import InvalidInput
@@ -19,6 +19,9 @@ from aksio.storage.db import LOCAL_COLUMNS, STAMP_COLUMNS, SYNCED, Database, Wri
 
 # a row's values by column, each as stored with the stamp of the write that set it
 Columns = dict[str, tuple[Any, str]]
+# a row as a batch of changes carries it: (id, values by column, the stamp of every column not in the last, the
+# stamps of the columns written since the insert)
+Stamped = tuple[str, dict[str, Any], str, dict[str, str]]
 
 
 def value_columns(db: Database, table: str) -> tuple[str, ...]:
@@ -28,68 +31,149 @@ def value_columns(db: Database, table: str) -> tuple[str, ...]:
     return tuple(c for c in db.columns(table) if c not in STAMP_COLUMNS and c not in LOCAL_COLUMNS and c not in derived)
 
 
-def row_columns(db: Database, table: str, row_ids: Sequence[str]) -> dict[str, Columns]:
-    """These rows' values, each with its stamp, by row id; rows not here are left out."""
+def stamped_rows(db: Database | Writer, table: str, row_ids: Sequence[str]) -> Iterator[Stamped]:
+    """These rows as (id, values, the stamp of the columns not written since the insert, the other columns'
+    stamps); rows not here are left out. The form a batch of changes carries them in."""
     _synced(table)
-    names = value_columns(db, table)
-    out: dict[str, Columns] = {}
+    names = value_columns(db.db if isinstance(db, Writer) else db, table)
     for start in range(0, len(row_ids), 500):  # SQLite caps a statement's parameters
         part = list(row_ids[start : start + 500])
         sql = f"SELECT id, hlc, col_hlc, {', '.join(names)} FROM {table} WHERE id IN ({','.join('?' * len(part))})"
         for row in db.conn.execute(sql, part):
-            own = json.loads(row[2]) if row[2] else {}
-            base = own.get("*", row[1])
-            out[row[0]] = {c: (v, own.get(c, base)) for c, v in zip(names, row[3:], strict=True)}
-    return out
+            values = dict(zip(names, row[3:], strict=True))
+            if row[2] is None:  # not written since the insert: every column has its stamp
+                yield row[0], values, row[1], {}
+                continue
+            own = json.loads(row[2])
+            base = own.pop("*", row[1])
+            yield row[0], values, base, {c: stamp for c, stamp in own.items() if c in values and stamp != base}
+
+
+def row_columns(db: Database, table: str, row_ids: Sequence[str]) -> dict[str, Columns]:
+    """These rows' values, each with its stamp, by row id; rows not here are left out."""
+    return {
+        row_id: {c: (v, own.get(c, base)) for c, v in values.items()}
+        for row_id, values, base, own in stamped_rows(db, table, row_ids)
+    }
+
+
+def stamped(row_id: str, columns: Mapping[str, tuple[Any, str]]) -> Stamped:
+    """A row given as columns with their stamps, in the form ``stamped_rows`` reads and ``apply_rows`` takes."""
+    base = min((stamp for _, stamp in columns.values()), default="")
+    return row_id, {c: v for c, (v, _) in columns.items()}, base, {c: s for c, (_, s) in columns.items() if s != base}
 
 
 def apply_columns(w: Writer, table: str, row_id: str, columns: Mapping[str, tuple[Any, str]]) -> list[str]:
     """Merge a row's columns from another device: each is taken if its stamp is later than the one its column
     has here, and a row not here is inserted whole. Nothing is logged (the change is not this device's to send
     again); the clock moves past the stamps seen. The columns taken."""
+    return apply_rows(w, table, [stamped(row_id, columns)]).get(row_id, [])
+
+
+def apply_rows(w: Writer, table: str, rows: Sequence[Stamped]) -> dict[str, list[str]]:
+    """``apply_columns`` for many rows of one table, in order (a parent before the child that names it): the rows
+    here are read a few hundred at a time and the new ones inserted together. The columns taken, by row id."""
     _synced(table)
     names = value_columns(w.db, table)
-    unknown = [c for c in columns if c not in names and not (c == "tags" and table in tags.TAGGED)]
-    if unknown:
-        raise InvalidInput(f"a change to {table}.{unknown[0]}, a column this version of Aksio does not know")
-    given = {c: vs for c, vs in columns.items() if c in names}
-    if not given:
-        return []
-    row = w.conn.execute(f"SELECT hlc, col_hlc FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    taken = _insert(w, table, row_id, given) if row is None else _newer(w, table, row_id, given, row[0], row[1])
-    w.receive(max(stamp for _, stamp in given.values()))
-    if table == "tag_entry" and taken:
-        owner, owner_id = w.conn.execute("SELECT tbl, row_id FROM tag_entry WHERE id = ?", (row_id,)).fetchone()
-        if owner not in tags.TAGGED or not row_id.startswith(f"{owner_id}/"):
-            raise InvalidInput(f"tag entry {row_id} does not name a course, document or note it belongs to")
-        tags.materialise(w, owner, owner_id)
-    elif table in tags.TAGGED and row is None:  # its entries may have come first
-        tags.materialise(w, table, row_id)
-    return taken
+    known = {*names, "tags"} if table in tags.TAGGED else set(names)
+    for _, values, _, _ in rows:
+        if not values.keys() <= known:
+            unknown = sorted(values.keys() - known)[0]
+            raise InvalidInput(f"a change to {table}.{unknown}, a column this version of Aksio does not know")
+    here = _stamps_here(w, table, [row[0] for row in rows])
+    taken: dict[str, list[str]] = {}
+    inserts: list[Stamped] = []
+    high = ""
+    for row in rows:
+        row_id, values, base, own = row
+        if "tags" in values and table in tags.TAGGED:  # written here from the tag entries
+            values = {c: v for c, v in values.items() if c != "tags"}
+            row = (row_id, values, base, own)
+        if not values:
+            continue
+        high = max(high, base, *own.values())
+        if row_id in taken:  # named twice: compared with what the first one left
+            _insert_all(w, table, inserts)
+            inserts = []
+            here[row_id] = w.conn.execute(f"SELECT hlc, col_hlc FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        if row_id in here:
+            _insert_all(w, table, inserts)  # an update may name a row inserted just before it
+            inserts = []
+            taken[row_id] = [*taken.get(row_id, ()), *_newer(w, table, row, *here[row_id])]
+        else:
+            inserts.append(row)
+            taken[row_id] = list(values)
+    _insert_all(w, table, inserts)
+    if high:
+        w.receive(high)
+    _materialise_tags(w, table, [row_id for row_id, columns in taken.items() if columns], set(here))
+    return {row_id: columns for row_id, columns in taken.items() if columns}
 
 
-def _newer(w: Writer, table: str, row_id: str, given: Columns, hlc: str, col_hlc: str | None) -> list[str]:
+def _stamps_here(w: Writer, table: str, row_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """(hlc, col_hlc) of those of these rows that are here, by id."""
+    here: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(row_ids), 500):
+        part = list(row_ids[start : start + 500])
+        sql = f"SELECT id, hlc, col_hlc FROM {table} WHERE id IN ({','.join('?' * len(part))})"
+        here.update((r[0], (r[1], r[2])) for r in w.conn.execute(sql, part))
+    return here
+
+
+def _materialise_tags(w: Writer, table: str, changed: Sequence[str], existed: set[str]) -> None:
+    """Write the ``tags`` column of the rows whose tag entries changed, and of the tagged rows new here (their
+    entries may have come first)."""
+    if table == "tag_entry" and changed:
+        owners: dict[tuple[str, str], None] = {}
+        for start in range(0, len(changed), 500):
+            part = list(changed[start : start + 500])
+            sql = f"SELECT id, tbl, row_id FROM tag_entry WHERE id IN ({','.join('?' * len(part))})"
+            for entry, owner, owner_id in w.conn.execute(sql, part):
+                if owner not in tags.TAGGED or not entry.startswith(f"{owner_id}/"):
+                    raise InvalidInput(f"tag entry {entry} does not name a course, document or note it belongs to")
+                owners[(owner, owner_id)] = None
+        for owner, owner_id in owners:
+            tags.materialise(w, owner, owner_id)
+    elif table in tags.TAGGED:
+        for row_id in tags.with_entries(w, [r for r in changed if r not in existed]):
+            tags.materialise(w, table, row_id)
+
+
+def _newer(w: Writer, table: str, row: Stamped, hlc: str, col_hlc: str | None) -> list[str]:
+    """Take the row's columns whose stamps are later than theirs here."""
+    row_id, values, base, given = row
     own = json.loads(col_hlc) if col_hlc else {}
-    base = own.get("*", hlc)
-    taken = {c: vs for c, vs in given.items() if vs[1] > own.get(c, base)}
+    here = own.get("*", hlc)
+    taken = {c: (v, given.get(c, base)) for c, v in values.items() if given.get(c, base) > own.get(c, here)}
     if taken:
-        values, stamps = [v for v, _ in taken.values()], [s for _, s in taken.values()]
+        stamps = [s for _, s in taken.values()]
         sql = stamped_update(table, taken, hlc="max(hlc, ?)")
-        w.conn.execute(sql, (*values, *stamps, max(stamps), w.now, row_id))
+        w.conn.execute(sql, (*(v for v, _ in taken.values()), *stamps, max(stamps), w.now, row_id))
     return list(taken)
 
 
-def _insert(w: Writer, table: str, row_id: str, given: Columns) -> list[str]:
-    stamps = sorted(stamp for _, stamp in given.values())
-    base = stamps[0]
-    own = {c: stamp for c, (_, stamp) in given.items() if stamp != base}
-    col_hlc = json.dumps({"*": base, **own}, separators=(",", ":")) if own else None
-    cols = ["id", *given, "hlc", "col_hlc", "updated_at"]
-    w.conn.execute(
-        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        (row_id, *(v for v, _ in given.values()), stamps[-1], col_hlc, w.now),
-    )
-    return list(given)
+def _insert_all(w: Writer, table: str, rows: Sequence[Stamped]) -> None:
+    """Insert new rows, in order, those with the same columns in one statement."""
+    start = 0
+    while start < len(rows):
+        shape = tuple(rows[start][1])
+        end = start + 1
+        while end < len(rows) and tuple(rows[end][1]) == shape:
+            end += 1
+        cols = ["id", *shape, "hlc", "col_hlc", "updated_at"]
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        w.conn.executemany(sql, [_inserted(row, w.now) for row in rows[start:end]])
+        start = end
+
+
+def _inserted(row: Stamped, now: str) -> tuple[Any, ...]:
+    """A new row's values as inserted: its columns' values, its last stamp, its columns' stamps (NULL when they
+    share one, as a local insert leaves them), the time here."""
+    row_id, values, base, own = row
+    if not own:
+        return (row_id, *values.values(), base, None, now)
+    col_hlc = json.dumps({"*": base, **own}, separators=(",", ":"))
+    return (row_id, *values.values(), max(base, *own.values()), col_hlc, now)
 
 
 def _synced(table: str) -> None:

@@ -70,6 +70,33 @@ def materialise(w: Writer, table: str, row_id: str) -> None:
     w.conn.execute(f"UPDATE {table} SET tags = ?, updated_at = ? WHERE id = ?", (text, w.now, row_id))
 
 
+def with_entries(db: Database | Writer, row_ids: Sequence[str]) -> list[str]:
+    """Those of these rows that have tag entries (a range of the table's key each)."""
+    out: list[str] = []
+    for start in range(0, len(row_ids), 500):
+        part = json.dumps(list(row_ids[start : start + 500]))
+        rows = db.conn.execute(
+            "SELECT j.value FROM json_each(?) AS j WHERE EXISTS (SELECT 1 FROM tag_entry t "
+            "WHERE t.id > j.value || '/' AND t.id < j.value || '0')",
+            (part,),
+        )
+        out.extend(r[0] for r in rows)
+    return out
+
+
+def entries_of(db: Database | Writer, row_ids: Sequence[str]) -> list[str]:
+    """The ids of every tag entry of these rows, live or removed: what a merge sends with them."""
+    out: list[str] = []
+    for start in range(0, len(row_ids), 500):
+        part = json.dumps(list(row_ids[start : start + 500]))
+        rows = db.conn.execute(
+            "SELECT t.id FROM json_each(?) AS j JOIN tag_entry t ON t.id > j.value || '/' AND t.id < j.value || '0'",
+            (part,),
+        )
+        out.extend(r[0] for r in rows)
+    return out
+
+
 def entry_ids(db: Database | Writer, row_id: str) -> list[str]:
     """The ids of every tag entry of a row, live or removed, oldest first: what a merge sends with it."""
     rows = db.conn.execute(f"SELECT id FROM tag_entry WHERE {_OF_ROW} ORDER BY hlc, id", _of(row_id))

@@ -5,9 +5,10 @@
 A home A gets ``--cards`` cards (basic notes, two courses) and ``--per-card`` reviews each (written through the
 Writer, stamped and logged, then replayed), and a home B, empty, takes all of it: the first transfer, in batches
 of 50k rows from A's log. Then ``--rounds`` times, A makes 100 mixed changes (40 answers, 15 note edits, 10 tags
-added or removed, 10 suspends or flags, 10 buries, 10 new cards, 5 card deletes) and B merges them: the batch read
-and its merge are timed apart. Anchors, measured in the same run: the 100 changes made on A (the same rows written
-by their own actions), and one answer. Prints one JSON document.
+added or removed, 10 suspends or flags, 10 buries, 10 new cards, 5 card deletes) and B merges them: the batch read,
+its trip through the wire format (``aksio_sync.wire``: encoded and decoded, and its size) and its merge are timed
+apart. Anchors, measured in the same run: the 100 changes made on A (the same rows written by their own actions),
+and one answer. Prints one JSON document.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from aksio.clock import FixedClock, iso
 from aksio.service import Aksio
+from aksio_sync import wire
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 COURSES = ("Anatomy", "Biochemistry")
@@ -61,8 +63,8 @@ def build(home: Path, cards: int, per_card: int, seed: int) -> Aksio:
 
 
 def first_transfer(a: Aksio, b: Aksio) -> dict[str, Any]:
-    out_s = in_s = 0.0
-    cursor, rows = 0, 0
+    out_s = in_s = wire_s = 0.0
+    cursor, rows, size = 0, 0, 0
     while True:
         t = time.perf_counter()
         batch, cursor = a.changes_since(cursor, limit=50_000)
@@ -71,9 +73,21 @@ def first_transfer(a: Aksio, b: Aksio) -> dict[str, Any]:
             break
         rows += batch.size
         t = time.perf_counter()
+        data = wire.encode(batch)
+        batch = wire.decode(data, "bench")
+        wire_s += time.perf_counter() - t
+        size += len(data)
+        t = time.perf_counter()
         b.apply_changes(batch)
         in_s += time.perf_counter() - t
-    return {"rows": rows, "changes_since_s": round(out_s, 2), "apply_changes_s": round(in_s, 2), "cursor": cursor}
+    return {
+        "rows": rows,
+        "changes_since_s": round(out_s, 2),
+        "apply_changes_s": round(in_s, 2),
+        "wire_encode_decode_s": round(wire_s, 2),
+        "wire_mb": round(size / 1e6, 1),
+        "cursor": cursor,
+    }
 
 
 def mixed_changes(app: Aksio, rng: random.Random, n: int) -> float:
@@ -134,7 +148,7 @@ def main() -> None:
         result["first_transfer"] = first_transfer(a, b)
         log(f"first transfer: {result['first_transfer']}")
         cursor = result["first_transfer"]["cursor"]
-        made, read, merged, rows = [], [], [], []
+        made, read, merged, rows, carried, sizes = [], [], [], [], [], []
         for _ in range(args.rounds):
             for home in (a, b):
                 home.clock.advance(timedelta(minutes=30))  # type: ignore[attr-defined]
@@ -142,6 +156,11 @@ def main() -> None:
             t = time.perf_counter()
             batch, cursor = a.changes_since(cursor)
             read.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            data = wire.encode(batch)
+            batch = wire.decode(data, "bench")
+            carried.append(time.perf_counter() - t)
+            sizes.append(len(data))
             t = time.perf_counter()
             b.apply_changes(batch)
             merged.append(time.perf_counter() - t)
@@ -157,6 +176,8 @@ def main() -> None:
             "rows_per_batch": round(statistics.mean(rows), 1),
             "changes_since": stats(read),
             "apply_changes": stats(merged),
+            "wire_encode_decode": stats(carried),
+            "wire_bytes": round(statistics.mean(sizes)),
             "anchor_making_them": stats(made),
             "anchor_one_answer": stats(answer),
             "apply_over_making": round(statistics.median(merged) / statistics.median(made), 3),

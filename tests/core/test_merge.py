@@ -130,6 +130,8 @@ def test_merged_changes_are_not_logged_again_and_a_second_merge_changes_nothing(
     assert dump(b) == before and counts(b) == held
     assert held["change_log"] == 0  # B made none of these changes: it has nothing to send
     assert b.changes_since(0)[0].size == 0
+    mine = dump(a)
+    assert a.apply_changes(batch).rows == 0 and dump(a) == mine  # its own batch, read back from a shared folder
 
 
 def test_batches_merged_in_any_order_with_repeats_come_to_the_same(tmp_path: Path, docs: Docs) -> None:
@@ -316,6 +318,10 @@ def test_sync_cursors_are_kept_in_the_database_and_moved_with_the_merge(tmp_path
         assert a.sync_cursor("folder", "push") == cursor
         assert b.sync_cursor(a.db.device, "pull") == cursor  # the failed merge moved nothing
         assert b.sync_cursor("elsewhere", "pull") == 0
+        with pytest.raises(InvalidInput):
+            b.sync_cursor("folder", "sideways")
+        with pytest.raises(InvalidInput):
+            a.changes_since(-1)
 
 
 # -- bad batches --------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
-from aksio.ingest.parsed import Block, ParsedChunk, ParsedSection, SectionStart
+from aksio.ingest.parsed import Block, ParsedChunk, ParsedSection, SectionStart, short_title
 
 
 def assemble(
@@ -23,7 +25,7 @@ def assemble(
             stack.pop()
         sections.append(
             ParsedSection(
-                title=start.title,
+                title=short_title(start.title),
                 level=start.level,
                 page_start=start.page,
                 page_end=start.page,
@@ -61,7 +63,7 @@ def assemble(
         if block.page != buf_page or buf_len + len(text) > chunk_chars:
             flush()
             buf_page = block.page
-        for piece in _split_long(text, chunk_chars):
+        for piece in split_long(text, chunk_chars):
             if buf_len and buf_len + len(piece) > chunk_chars:
                 flush()
             buf.append(piece)
@@ -76,23 +78,62 @@ def _extend(sections: list[ParsedSection], index: int | None, page: int) -> None
     """A section (and every ancestor) ends at least on the page of its last text."""
     while index is not None:
         section = sections[index]
-        section.page_end = max(section.page_end, page)
+        if section.page_end >= page:
+            return  # so do its ancestors: they were extended with it (an outline 10k levels deep stays linear)
+        section.page_end = page
         index = section.parent
 
 
-def _split_long(text: str, limit: int) -> list[str]:
-    """Split a block longer than ``limit`` at sentence or word boundaries."""
+def split_long(text: str, limit: int) -> list[str]:
+    """Split a block longer than ``limit`` into stripped pieces of at most ``limit`` characters, at a sentence end
+    or a line break, else at a space, else anywhere but inside a character's combining sequence.
+
+    Each cut costs the length of its piece: the rest of the text is never copied (copying it at every cut made a
+    16 MB line take minutes).
+    """
     if len(text) <= limit:
         return [text]
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = max(text.rfind(". ", 0, limit), text.rfind("。", 0, limit), text.rfind("\n", 0, limit))
-        if cut < limit // 2:
-            cut = text.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit - 1
-        pieces.append(text[: cut + 1].strip())
-        text = text[cut + 1 :].strip()
-    if text:
-        pieces.append(text)
+    pos, end = 0, len(text)
+    while end - pos > limit:
+        stop = pos + limit  # the piece is text[pos : cut + 1], so cut < stop
+        cut = max(text.rfind(". ", pos, stop), text.rfind("。", pos, stop), text.rfind("\n", pos, stop))
+        if cut < pos + limit // 2:
+            cut = text.rfind(" ", pos, stop)
+        if cut < pos + limit // 2:
+            cut = _hard_cut(text, pos, stop)
+        piece = text[pos : cut + 1].strip()
+        if piece:
+            pieces.append(piece)
+        skipped = _SPACE.match(text, cut + 1)  # the spaces between two pieces
+        pos = skipped.end() if skipped else cut + 1
+    if pos < end:
+        pieces.append(text[pos:].strip())
     return pieces
+
+
+_SPACE = re.compile(r"\s+")
+_BINDING = frozenset(("Mn", "Mc", "Me", "Cs"))  # marks, and a surrogate (half of a pair read from a bad file)
+_JOINER = "\u200d"
+_MAX_BACKOFF = 32  # a "character" longer than this (stacked diacritics) is not one a reader sees
+
+
+def _hard_cut(text: str, pos: int, stop: int) -> int:
+    """The last index of a piece of ``text[pos:stop]`` that has no space to cut at: moved back so that the next
+    piece does not begin with a combining mark, a skin tone or half a surrogate pair, nor follow a joiner."""
+    cut = stop - 1
+    floor = max(pos, cut - _MAX_BACKOFF)
+    while cut > floor and _inside_character(text, cut):
+        cut -= 1
+    return stop - 1 if _inside_character(text, cut) else cut
+
+
+def _inside_character(text: str, cut: int) -> bool:
+    """Whether cutting after ``text[cut]`` splits what a reader sees as one character."""
+    after = text[cut + 1]
+    return (
+        unicodedata.category(after) in _BINDING
+        or text[cut] == _JOINER
+        or after == _JOINER
+        or "\U0001f3fb" <= after <= "\U0001f3ff"  # skin tone modifiers
+    )

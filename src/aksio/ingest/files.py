@@ -6,7 +6,9 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
+from aksio.bulk import collector_paused
 from aksio.errors import ImportFailed
 from aksio.ingest.detect import SUPPORTED, check_content, decode_text, kind_of
 from aksio.ingest.parsed import PageCallback, ParsedDocument
@@ -90,8 +92,14 @@ def _not_regular(mode: int) -> str:
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
+# Text formats are read whole and cost ~5 bytes of memory per byte of text; no page of notes is this big.
+MAX_TEXT_BYTES = 100 * 1024 * 1024
+_TEXT_KINDS = frozenset(("markdown", "text", "html"))
+
+
 def read(path: Path) -> bytes:
-    """The bytes of a regular file; anything else (a folder, a pipe, a device) is refused before it is opened."""
+    """The bytes of a regular file; anything else (a folder, a pipe, a device) is refused before it is opened,
+    and so is a text document over MAX_TEXT_BYTES."""
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
@@ -102,6 +110,9 @@ def read(path: Path) -> bytes:
             mode = os.fstat(fh.fileno()).st_mode
             if not stat.S_ISREG(mode):
                 raise ImportFailed(str(path), _not_regular(mode))
+            found = kind_of(path)
+            if found and found[0] in _TEXT_KINDS:
+                return _read_at_most(path, fh, MAX_TEXT_BYTES)
             return fh.read()
     except IsADirectoryError:
         raise ImportFailed(str(path), "is a folder") from None
@@ -119,11 +130,27 @@ def readable_path(text: str) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def _read_at_most(path: Path, fh: BinaryIO, limit: int) -> bytes:
+    """The file's bytes, refused past ``limit`` (read one byte further: a file may grow after it is looked at)."""
+    if os.fstat(fh.fileno()).st_size <= limit:
+        data = fh.read(limit + 1)
+        if len(data) <= limit:
+            return data
+    raise ImportFailed(str(path), f"too big for a text document (over {limit // 2**20} MB): split it into smaller ones")
+
+
 def parse(path: Path, data: bytes, chunk_chars: int, on_page: PageCallback | None = None) -> ParsedDocument:
     """Parse one file's bytes into a document; every failure is an ``ImportFailed`` naming the file.
 
     ``path`` only names the document (messages, the title when the content has none): it is not read again."""
     path = Path(readable_path(str(path)))
+    # a parser makes an object per block, token or line: the cyclic collector would walk them all again and
+    # again (half the time of a Markdown file of short paragraphs) for nothing, as they hold no cycles
+    with collector_paused():
+        return _parse(path, data, chunk_chars, on_page)
+
+
+def _parse(path: Path, data: bytes, chunk_chars: int, on_page: PageCallback | None) -> ParsedDocument:
     found = kind_of(path)
     if found is None:
         raise ImportFailed(str(path), f"unsupported file type ({SUPPORTED})")

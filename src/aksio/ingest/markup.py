@@ -13,10 +13,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from aksio.errors import ImportFailed
-from aksio.ingest.assemble import assemble
-from aksio.ingest.parsed import Block, ParsedDocument, SectionStart, block_separator
+from aksio.ingest.assemble import assemble, split_long
+from aksio.ingest.parsed import Block, ParsedDocument, SectionStart, block_separator, short_title
 
 PAGE_CHARS = 3000
+# markdown-it costs up to ~50 microseconds and ~2 KB of memory per line (249k one-line list items: 8 s, 480 MB),
+# so a Markdown file of more lines than this is refused; as plain text it has no such limit
+MAX_MARKDOWN_LINES = 250_000
 
 
 def parse_markdown(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocument:
@@ -24,8 +27,17 @@ def parse_markdown(path: Path, text: str, mime: str, chunk_chars: int) -> Parsed
 
     # line numbers must be markdown-it's: str.splitlines() also breaks at \f, \v, \x85, \u2028...
     text = re.sub(r"\r\n?", "\n", text)
+    n_lines = text.count("\n") + 1
+    if n_lines > MAX_MARKDOWN_LINES:
+        raise ImportFailed(
+            str(path),
+            f"too many lines for Markdown ({n_lines:,}, at most {MAX_MARKDOWN_LINES:,}): "
+            "split it, or rename it .txt to import it as plain text",
+        )
     lines = text.split("\n")
-    tokens = MarkdownIt("commonmark").parse(text)
+    # only the block structure is wanted (where headings are): inline parsing made a token per line break and
+    # emphasis mark, 300 bytes of memory per byte of a page of short lines
+    tokens = MarkdownIt("commonmark").disable("inline").parse(text)
     headings: dict[int, tuple[int, int, str]] = {}  # first line -> (level, last line, title)
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.map:
@@ -66,81 +78,13 @@ def parse_text(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocu
     return _build(path, items, "text", mime, chunk_chars)
 
 
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "td",
-        "th",
-        "tr",
-        "ul",
-        "body",
-        "caption",
-    ]
-)
-
-
 def parse_html(path: Path, text: str, mime: str, chunk_chars: int) -> ParsedDocument:
-    from bs4 import BeautifulSoup
-    from bs4.element import NavigableString, Tag
+    from aksio.ingest.htmltext import html_blocks
 
-    soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "svg", "head"]):
-        tag.decompose()
-    for br in soup("br"):  # a line break separates words: "one<br>two" is not "onetwo"
-        br.replace_with("\n")
-    items: list[tuple[str, int | None]] = []
-    current: Tag | None = None
-    buf: list[str] = []
-
-    def flush() -> None:
-        if current is not None and buf:
-            joined = " ".join("".join(buf).split()) if current.name != "pre" else "".join(buf).strip("\n")
-            if joined:
-                heading = int(current.name[1]) if re.fullmatch(r"h[1-6]", current.name) else None
-                items.append((joined, heading))
-        buf.clear()
-
-    root = soup.body or soup
-    for node in root.descendants:
-        if not isinstance(node, NavigableString) or type(node) is not NavigableString:
-            continue  # skip comments, doctype, CDATA
-        block = next((p for p in node.parents if isinstance(p, Tag) and p.name in _BLOCK_TAGS), root)
-        if block is not current:
-            flush()
-            current = block if isinstance(block, Tag) else None
-        buf.append(str(node))
-    flush()
-    title_tag = BeautifulSoup(text, "html.parser").title
+    items, title = html_blocks(text)
     doc = _build(path, items, "html", mime, chunk_chars)
-    if title_tag and title_tag.get_text(strip=True):
-        doc.title = title_tag.get_text(strip=True)
+    if title:
+        doc.title = short_title(title)
     return doc
 
 
@@ -151,12 +95,15 @@ def _flush_para(items: list[tuple[str, int | None]], para: list[str]) -> None:
 
 
 def _strip_inline_markup(text: str) -> str:
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    # no bracket inside a link's text: "[[[[..." fails at once at each "[", where "[^\]]*" rescanned to the end
+    text = re.sub(r"!?\[([^\][]*)\]\([^()]*\)", r"\1", text)
     return " ".join(re.sub(r"[*_`]", "", text).split())
 
 
 def _paginate(items: Iterable[tuple[str, int | None]]) -> tuple[list[Block], int]:
-    """Blocks with their pages, and the page count: a page between two form feeds exists even if it is empty."""
+    """Blocks with their pages, and the page count: a page between two form feeds exists even if it is empty.
+
+    A paragraph longer than a page is cut (at a sentence, else a space) over as many pages as it needs."""
     blocks: list[Block] = []
     page, used = 1, 0
     form_feed_last = False
@@ -165,10 +112,12 @@ def _paginate(items: Iterable[tuple[str, int | None]]) -> tuple[list[Block], int
         if form_feed_last:
             page, used = page + 1, 0
             continue
-        if used and used + len(text) > PAGE_CHARS:
-            page, used = page + 1, 0
-        blocks.append(Block(page=page, text=text, y=float(len(blocks)), heading=heading))
-        used += len(text)
+        for piece in split_long(text, PAGE_CHARS):
+            if used and used + len(piece) > PAGE_CHARS:
+                page, used = page + 1, 0
+            blocks.append(Block(page=page, text=piece, y=float(len(blocks)), heading=heading))
+            heading = None  # a heading cut in pieces: only the first starts its section
+            used += len(piece)
     return blocks, page - 1 if form_feed_last else page
 
 
@@ -182,5 +131,5 @@ def _build(path: Path, items: list[tuple[str, int | None]], kind: str, mime: str
         for s in starts:
             s.level -= top - 1
     sections, chunks = assemble(starts, blocks, chunk_chars, block_separator(kind))
-    title = next((s.title for s in starts if s.level == 1), path.stem) if kind != "text" else path.stem
+    title = short_title(next((s.title for s in starts if s.level == 1), path.stem) if kind != "text" else path.stem)
     return ParsedDocument(title=title, kind=kind, mime=mime, page_count=page_count, sections=sections, chunks=chunks)

@@ -19,6 +19,19 @@ def block_separator(kind: str) -> str:
     return "\n\n" if kind == "markdown" else "\n"
 
 
+MAX_TITLE_CHARS = 200
+
+
+def short_title(text: str) -> str:
+    """A document's or section's title, whitespace collapsed and cut (at a space, with "…") to MAX_TITLE_CHARS:
+    a heading can be a whole line of a hostile file, and a title is shown in every list and search hit."""
+    title = " ".join(text[: MAX_TITLE_CHARS * 4].split())
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title.rfind(" ", MAX_TITLE_CHARS // 2, MAX_TITLE_CHARS)
+    return title[: cut if cut > 0 else MAX_TITLE_CHARS - 1] + "…"
+
+
 class Block(Record):
     """A run of text on one page, in reading order. ``heading`` is its level (1 = top) if it is a heading."""
 

@@ -7,9 +7,11 @@ each document is part of its docstring, because the tests assert it.
 from __future__ import annotations
 
 import random
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pymupdf
 
@@ -189,6 +191,24 @@ def textless_pdf(path: Path) -> Path:
     return path
 
 
+HEAVY_PAGE_TEXT = "Kernel threads share one address space."
+
+
+def heavy_page_pdf(path: Path, content: int = 64 * 2**20) -> Path:
+    """Two pages: page 1 says ``HEAVY_PAGE_TEXT``; page 2's drawing instructions show a line of text over and over,
+    ``content`` bytes of them compressed as one stream (a PDF bomb: 64 MB of it is a 230 KB file)."""
+    doc = pymupdf.open()
+    doc.new_page().insert_text((LEFT, 72), HEAVY_PAGE_TEXT, fontsize=BODY_SIZE)
+    page = doc.new_page()
+    page.insert_text((LEFT, 72), "A heavy page.", fontsize=BODY_SIZE)
+    xref = page.get_contents()[0]
+    show = b"BT /helv 1 Tf 72 80 Td (the same line of text, drawn again and again) Tj ET\n"
+    doc.update_stream(xref, doc.xref_stream(xref) + show * (content // len(show)), compress=True)
+    doc.save(path)
+    doc.close()
+    return path
+
+
 def png_named_pdf(path: Path) -> Path:
     """A real PNG image saved under a .pdf name."""
     pixmap = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 8, 8), False)
@@ -298,9 +318,12 @@ EPUB_CHAPTERS = [
 ]
 
 
-def epub(path: Path, *, ncx: bool = True) -> Path:
+def epub(path: Path, *, ncx: bool = True, filler: int = 0) -> Path:
     """A minimal EPUB 3 titled "Storage Systems": two chapters, in ``EPUB_CHAPTERS``, listed in its navigation
-    document and, unless ``ncx`` is false, in an EPUB 2 NCX too."""
+    document and, unless ``ncx`` is false, in an EPUB 2 NCX too.
+
+    ``filler`` bytes of one paragraph said over and over end the first chapter, written as a stream and compressed
+    at the highest level: a zip bomb (1 GB of it is a 1 MB file)."""
     names = [f"ch{i}.xhtml" for i in range(1, len(EPUB_CHAPTERS) + 1)]
     manifest = "".join(
         f'<item id="ch{i}" href="{n}" media-type="application/xhtml+xml"/>' for i, n in enumerate(names, 1)
@@ -314,7 +337,7 @@ def epub(path: Path, *, ncx: bool = True) -> Path:
         f'<navPoint id="p{i}" playOrder="{i}"><navLabel><text>{t}</text></navLabel><content src="{n}"/></navPoint>'
         for i, (n, (t, _)) in enumerate(zip(names, EPUB_CHAPTERS, strict=True), 1)
     )
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9 if filler else None) as z:
         z.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         z.writestr(
             "META-INF/container.xml",
@@ -345,13 +368,34 @@ def epub(path: Path, *, ncx: bool = True) -> Path:
                 '<head><meta name="dtb:uid" content="aksio-test"/></head><docTitle><text>Storage Systems</text>'
                 f"</docTitle><navMap>{ncx_points}</navMap></ncx>",
             )
-        for name, (title, text) in zip(names, EPUB_CHAPTERS, strict=True):
-            z.writestr(
-                f"OEBPS/{name}",
-                '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml">'
-                f"<head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>",
-            )
+        for i, (name, (title, text)) in enumerate(zip(names, EPUB_CHAPTERS, strict=True)):
+            with z.open(f"OEBPS/{name}", "w", force_zip64=filler > zipfile.ZIP64_LIMIT) as out:
+                out.write(
+                    '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml">'
+                    f"<head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p>".encode()
+                )
+                _write_filler(out, 0 if i else filler)
+                out.write(b"</body></html>")
     return path
+
+
+def lying_epub(path: Path) -> Path:
+    """``epub`` with 1 MB of filler whose first chapter's size in the zip's central directory says 4 KB: the
+    directory lies, its deflate stream runs on past what it declares."""
+    epub(path, filler=2**20)
+    data = bytearray(path.read_bytes())
+    name = b"OEBPS/ch1.xhtml"
+    entry = data.rfind(b"PK\x01\x02", 0, data.rfind(name))  # its central directory record
+    struct.pack_into("<I", data, entry + 24, 4096)  # uncompressed size
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _write_filler(out: IO[bytes], size: int) -> None:
+    block = b"<p>The same sentence again, to fill the chapter.</p>\n" * 20000  # ~1 MB
+    while size > 0:
+        out.write(block[:size])
+        size -= len(block)
 
 
 Maker = Callable[[Path], Path]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from aksio.errors import ImportFailed
+from aksio.ingest import limits
 from aksio.ingest.assemble import assemble
-from aksio.ingest.parsed import Block, PageCallback, ParsedDocument, SectionStart
+from aksio.ingest.parsed import Block, PageCallback, ParsedDocument, SectionStart, short_title
 
 _MAX_HEADING_CHARS = 120
 _HEADING_RATIO = 1.15
@@ -24,35 +26,44 @@ def parse_paged(
 
     pymupdf.TOOLS.mupdf_display_errors(False)  # type: ignore[no-untyped-call]
     pymupdf.TOOLS.mupdf_display_warnings(False)  # type: ignore[no-untyped-call]
+    if kind == "epub":
+        limits.check_epub(str(path), data)
     try:
         doc = pymupdf.open(stream=data, filetype=kind)  # type: ignore[no-untyped-call]
     except Exception as exc:  # pymupdf raises several types for damaged files
         raise ImportFailed(str(path), f"corrupt or truncated {kind.upper()} ({_short(exc)})") from None
     with doc:
-        if doc.needs_pass:
-            raise ImportFailed(str(path), "password-protected PDF: remove the password (e.g. qpdf --decrypt) and retry")
-        if doc.page_count == 0:
-            raise ImportFailed(str(path), f"corrupt or truncated {kind.upper()}: no pages could be read")
-        if kind == "pdf" and doc.is_repaired and _damaged(data):
-            raise ImportFailed(str(path), "corrupt or truncated PDF: the file ends early; download it again")
-        toc = doc.get_toc(simple=True)
+        skipped: list[int] = []  # pages too big to read
         try:
+            if doc.needs_pass:
+                raise ImportFailed(
+                    str(path), "password-protected PDF: remove the password (e.g. qpdf --decrypt) and retry"
+                )
+            if doc.page_count == 0:
+                raise ImportFailed(str(path), f"corrupt or truncated {kind.upper()}: no pages could be read")
+            limits.check_page_count(str(path), doc.page_count)
+            if kind == "pdf" and doc.is_repaired and _damaged(data):
+                raise ImportFailed(str(path), "corrupt or truncated PDF: the file ends early; download it again")
+            toc = doc.get_toc(simple=True)
+            pages = _pages(doc, kind, on_page, skipped)
             if toc:
-                blocks = _blocks(doc, on_page)
+                blocks = _blocks(pages)
                 starts = _starts_from_toc(toc, blocks, doc.page_count)
             else:
-                blocks, starts = _blocks_with_headings(doc, on_page)
+                blocks, starts = _blocks_with_headings(pages)
         except ImportFailed:
             raise
-        except Exception as exc:
+        except Exception as exc:  # MuPDF reads a damaged file lazily: the damage can surface at any call
             raise ImportFailed(str(path), f"corrupt {kind.upper()}: a page cannot be read ({_short(exc)})") from None
         if not any(b.text.strip() for b in blocks):
             raise ImportFailed(
                 str(path),
-                "no text layer (a scanned document?): run OCR first, e.g. `ocrmypdf in.pdf out.pdf`",
+                _too_big(skipped)
+                if skipped
+                else "no text layer (a scanned document?): run OCR first, e.g. `ocrmypdf in.pdf out.pdf`",
             )
         meta = {k: v for k, v in (doc.metadata or {}).items() if isinstance(v, str) and v}
-        title = meta.get("title", "").strip() or path.stem
+        title = short_title(meta.get("title", "")) or path.stem
         sections, chunks = assemble(starts, blocks, chunk_chars)
         return ParsedDocument(
             title=title,
@@ -61,6 +72,7 @@ def parse_paged(
             page_count=doc.page_count,
             sections=sections,
             chunks=chunks,
+            warnings=[_too_big(skipped)] if skipped else [],
             metadata={k: meta[k] for k in ("author", "subject", "keywords", "creationDate") if k in meta},
         )
 
@@ -75,17 +87,35 @@ def _short(exc: Exception) -> str:
     return text[:120]
 
 
-def _blocks(doc: Any, on_page: PageCallback | None) -> list[Block]:
+def _pages(doc: Any, kind: str, on_page: PageCallback | None, skipped: list[int]) -> Iterator[tuple[int, Any]]:
+    """(number, page) of each page to read, reporting progress; a PDF page too big to read is left out, and its
+    number added to ``skipped``."""
+    for number, page in enumerate(doc, start=1):
+        if kind == "pdf" and limits.page_too_big(doc, page):
+            skipped.append(number)
+        else:
+            yield number, page
+        if on_page and number % 10 == 0:
+            on_page(number, doc.page_count)
+
+
+def _too_big(skipped: list[int]) -> str:
+    shown = ", ".join(map(str, skipped[:5])) + (", …" if len(skipped) > 5 else "")
+    return (
+        f"page{'s' if len(skipped) > 1 else ''} {shown} not read: over {limits.PDF_MAX_PAGE_CONTENT // 2**20} MB "
+        "of drawing instructions"
+    )
+
+
+def _blocks(pages: Iterable[tuple[int, Any]]) -> list[Block]:
     import pymupdf
 
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
     out: list[Block] = []
-    for number, page in enumerate(doc, start=1):
+    for number, page in pages:
         for _x0, y0, _x1, _y1, text, _no, btype in page.get_text("blocks", flags=flags):
             if btype == 0 and text.strip():
                 out.append(Block(page=number, text=_clean(text), y=y0))
-        if on_page and number % 10 == 0:
-            on_page(number, doc.page_count)
     return out
 
 
@@ -113,14 +143,14 @@ def _starts_from_toc(toc: list[list[Any]], blocks: list[Block], page_count: int)
     return starts
 
 
-def _blocks_with_headings(doc: Any, on_page: PageCallback | None) -> tuple[list[Block], list[SectionStart]]:
+def _blocks_with_headings(pages: Iterable[tuple[int, Any]]) -> tuple[list[Block], list[SectionStart]]:
     """No outline: find headings by font size relative to the body text."""
     import pymupdf
 
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
     lines: list[tuple[int, float, float, bool, str]] = []  # page, y, size, bold, text
     sizes: Counter[float] = Counter()
-    for number, page in enumerate(doc, start=1):
+    for number, page in pages:
         for block in page.get_text("dict", flags=flags)["blocks"]:
             for line in block.get("lines", ()):
                 spans = [s for s in line["spans"] if s["text"].strip()]
@@ -131,8 +161,6 @@ def _blocks_with_headings(doc: Any, on_page: PageCallback | None) -> tuple[list[
                 bold = all(s["flags"] & 16 for s in spans)
                 sizes[size] += len(text)
                 lines.append((number, line["bbox"][1], size, bold, text))
-        if on_page and number % 10 == 0:
-            on_page(number, doc.page_count)
     if not sizes:
         return [], []
     body = sizes.most_common(1)[0][0]

@@ -334,6 +334,10 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         course_id = self.course_id(course) if course else None
         return search_index.search(self.db, query, course_id, limit)
 
+    def search_notice(self, query: str) -> str | None:
+        """One line saying how ``query`` is cut short before it is searched (too many words), or None."""
+        return search_index.query_terms(query).notice
+
     # -- sync -------------------------------------------------------------------------------------
 
     def changes_since(self, cursor: int, limit: int = 5000) -> tuple[ChangeBatch, int]:

@@ -368,6 +368,9 @@ def search(
     """Search the text of your documents (best matches first, with page numbers)."""
     with _open() as aksio:
         hits = aksio.search(query, course, limit)
+        notice = aksio.search_notice(query)
+    if notice:  # on stderr in both modes: the JSON on stdout stays as it was
+        err_console().print(f"[yellow]note[/]: {notice}")
     if json:
         print_json({"query": query, "hits": hits})
         return

@@ -10,9 +10,10 @@ two characters in a row. Snippets drop the separator again.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from itertools import islice
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from aksio.models import SearchHit
 from aksio.storage.db import Database
@@ -58,22 +59,68 @@ def index_text(text: str) -> str:
     return _RE.around_cjk.sub(SEP, text.replace(SEP, " "))
 
 
-def match_terms(query: str) -> list[str]:
+# FTS5 ranks a query of 1000 OR'ed words in seconds (3000: 38 s), and a phrase of 1000 CJK characters (each a
+# token) took 12 s; no one types more than a few words. The first MAX_WORDS tokens (a CJK character is one) of
+# the query's first MAX_QUERY_CHARS characters are searched for, repeated words once.
+MAX_WORDS = 32
+MAX_QUERY_CHARS = 10_000
+
+
+class QueryTerms(NamedTuple):
+    terms: list[str]  # FTS5 phrase strings, distinct, of MAX_WORDS tokens in all at most
+    words: list[str]  # the query's words in those terms (what snippets highlight)
+    notice: str | None  # how the query was cut short, if it was
+
+
+def query_terms(query: str) -> QueryTerms:
     """User text to FTS5 phrase strings. Every token is quoted, so no character of the query is syntax; words
     between a pair of double quotes make one phrase ("virtual memory"), an unpaired quote is just text.
     A word mixing scripts becomes one phrase of its pieces, which the index holds as adjacent tokens."""
-    terms: list[str] = []
+    found: dict[str, list[str]] = {}  # term -> its words, in the order first met
+    budget = MAX_WORDS
+    notice = None
+    for tokens, words in _phrases(_cut(query, MAX_QUERY_CHARS)):
+        term = '"' + " ".join(tokens[:budget]) + '"'
+        if term in found:
+            continue
+        if not budget or len(tokens) > budget:
+            notice = f"only the first {MAX_WORDS} words of the query were searched for"
+            if not budget:
+                break
+        found[term] = words
+        budget -= min(len(tokens), budget)
+    if notice is None and len(query) > MAX_QUERY_CHARS:
+        notice = f"only the first {MAX_QUERY_CHARS} characters of the query were searched for"
+    return QueryTerms(list(found), list(dict.fromkeys(w for words in found.values() for w in words)), notice)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, at a space if there is one in the second half (not inside a word)."""
+    if len(text) <= limit:
+        return text
+    space = text.rfind(" ", limit // 2, limit + 1)
+    return text[: space if space > 0 else limit]
+
+
+def _phrases(query: str) -> Iterator[tuple[list[str], list[str]]]:
+    """(tokens, words) of each phrase of ``query``: a quoted run of words, or one word."""
     parts = query.replace(SEP, " ").split('"')
     if len(parts) % 2 == 0:  # an odd number of quotes: the last one pairs with nothing
         parts[-2:] = [parts[-2] + " " + parts[-1]]
     for i, part in enumerate(parts):
-        pieces = [_RE.token.findall(word) for word in _WORD.findall(part) if not _SCOPE_TOKEN.fullmatch(word)]
+        words = [word for word in _WORD.findall(part) if not _SCOPE_TOKEN.fullmatch(word)]
+        pieces = [_RE.token.findall(word) for word in words]
         if i % 2:  # inside quotes
-            phrase = " ".join(p for word in pieces for p in word)
-            terms.extend([f'"{phrase}"'] if phrase else [])
+            phrase = [p for word in pieces for p in word]
+            if phrase:
+                yield phrase, words
         else:
-            terms.extend('"' + " ".join(word) + '"' for word in pieces if word)
-    return terms
+            yield from ((tokens, [word]) for word, tokens in zip(words, pieces, strict=True) if tokens)
+
+
+def match_terms(query: str) -> list[str]:
+    """The FTS5 phrase strings searched for in ``query`` (see ``query_terms``)."""
+    return query_terms(query).terms
 
 
 def scope_token(course_id: str) -> str:
@@ -83,10 +130,9 @@ def scope_token(course_id: str) -> str:
 
 def search(db: Database, query: str, course_id: str | None, limit: int) -> list[SearchHit]:
     """Chunks matching every word of ``query`` (or, if none does, any word), best first."""
-    terms = match_terms(query)
+    terms, words, _ = query_terms(query)
     if not terms:
         return []
-    words = _WORD.findall(query.replace(SEP, " "))
     hits = _run(db, " AND ".join(terms), words, course_id, limit)
     if not hits and len(terms) > 1:
         hits = _run(db, " OR ".join(terms), words, course_id, limit)

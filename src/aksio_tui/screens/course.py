@@ -77,10 +77,11 @@ class CourseScreen(AppScreen):
             self.page = page
 
     class Found(Message):
-        def __init__(self, query: str, hits: list[SearchHit]) -> None:
+        def __init__(self, query: str, hits: list[SearchHit], notice: str | None) -> None:
             super().__init__()
             self.query = query
             self.hits = hits
+            self.notice = notice  # how the query was cut short
 
     def __init__(self, course_id: str | None) -> None:
         super().__init__()
@@ -286,8 +287,10 @@ class CourseScreen(AppScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, query: str) -> None:
         course_id = self.course_id
-        hits = self.aksio_app.call_core(lambda a: a.search(query, course_id, SEARCH_LIMIT))
-        self.post_message(self.Found(query, hits))
+        hits, notice = self.aksio_app.call_core(
+            lambda a: (a.search(query, course_id, SEARCH_LIMIT), a.search_notice(query))
+        )
+        self.post_message(self.Found(query, hits, notice))
 
     def on_course_screen_found(self, message: Found) -> None:
         self.hits = message.hits
@@ -299,12 +302,15 @@ class CourseScreen(AppScreen):
         hits.add_options(options)  # a rule between two hits: in a narrow pane they run into each other
         status = self.query_one("#hits-status", Static)
         self._show_results(True)
+        notice = (f" ({message.notice})" if message.notice else "", "yellow")
         if not message.hits:
-            status.update(Text(f"Nothing in this course matches {message.query!r}.", style="bold"))
+            status.update(Text.assemble((f"Nothing in this course matches {message.query!r}.", "bold"), notice))
             return
         count = f"{len(message.hits)}{'+' if len(message.hits) == SEARCH_LIMIT else ''}"
         status.update(
-            Text.assemble((f"{count} hit(s) for {message.query!r}", "bold"), ("  enter opens · escape closes", "dim"))
+            Text.assemble(
+                (f"{count} hit(s) for {message.query!r}", "bold"), notice, ("  enter opens · escape closes", "dim")
+            )
         )
         hits.highlighted = 0
         hits.focus()

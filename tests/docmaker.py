@@ -209,6 +209,21 @@ def heavy_page_pdf(path: Path, content: int = 64 * 2**20) -> Path:
     return path
 
 
+def crowded_outline_pdf(path: Path, entries: int = 10_000) -> Path:
+    """One tall page of ``entries`` short lines far enough apart to be blocks of their own ("Line 0 of the page"...),
+    and an outline entry titled as each line, all on that page."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=entries * 24 + 100)
+    page.insert_text((LEFT, 20), "Crowded page", fontsize=6)
+    xref = page.get_contents()[0]
+    lines = (f"BT /helv 6 Tf {LEFT} {(entries - i) * 24} Td (Line {i} of the page) Tj ET\n" for i in range(entries))
+    doc.update_stream(xref, doc.xref_stream(xref) + "".join(lines).encode(), compress=True)
+    doc.set_toc([[1, f"Line {i} of the page", 1] for i in range(entries)])
+    doc.save(path)
+    doc.close()
+    return path
+
+
 def png_named_pdf(path: Path) -> Path:
     """A real PNG image saved under a .pdf name."""
     pixmap = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 8, 8), False)

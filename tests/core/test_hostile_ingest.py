@@ -161,7 +161,7 @@ def test_a_pdf_page_of_too_many_drawing_instructions_is_skipped_with_a_warning(
     path = docs("heavy.pdf", lambda p: docmaker.heavy_page_pdf(p, content=6 * 2**20))
     (imported,) = _import(aksio, path).imported
     assert imported.page_count == 2
-    assert imported.warnings == ["page 2 not read: over 4 MB of drawing instructions"]
+    assert imported.warnings == ["page 2 not read: too many drawing instructions (over 4 MB on a page, 256 MB in all)"]
     (hit,) = aksio.search("address space")
     assert hit.page == 1
     assert aksio.search("heavy page") == []
@@ -172,7 +172,29 @@ def test_a_pdf_of_only_pages_too_big_is_refused_saying_why(
 ) -> None:
     monkeypatch.setattr(limits, "PDF_MAX_PAGE_CONTENT", 16, raising=False)  # every page is over it
     reason = _failed(aksio, home, docs("lecture.pdf", docmaker.outline_pdf))
-    assert reason == "pages 1, 2, 3, 4, 5, … not read: over 0 MB of drawing instructions"
+    assert reason.startswith("pages 1, 2, 3, 4, 5, … not read: too many drawing instructions (over 0 MB on a page")
+
+
+def test_an_outline_of_thousands_of_entries_on_one_page_is_matched_in_one_pass(
+    aksio: Aksio, course: str, docs: Docs
+) -> None:
+    # each entry was compared with every block of its page: 10,000 entries on one page took 98 s
+    path = docs("crowded.pdf", docmaker.crowded_outline_pdf)
+    with time_cap(20):
+        (imported,) = aksio.import_paths([path], COURSE).imported
+    assert imported.section_count == 10_000
+    (hit,) = aksio.search("9999")
+    assert hit.section_title == "Line 9999 of the page"  # the section starts at the block bearing its title
+
+
+def test_pages_past_the_whole_documents_budget_are_skipped(
+    aksio: Aksio, course: str, docs: Docs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "PDF_MAX_CONTENT", 2000, raising=False)  # pages 1 and 2 hold 1.6 KB, page 3 0.8
+    (imported,) = _import(aksio, docs("lecture.pdf", docmaker.outline_pdf)).imported
+    assert imported.warnings[0].startswith("pages 3, 4, 5, 6, 7 not read")
+    assert [h.page for h in aksio.search("buffalo")] == [2]  # pages 1 and 2 were read
+    assert aksio.search("cheetah") == []
 
 
 def test_a_pdf_of_too_many_pages_is_refused(

@@ -147,7 +147,9 @@ def parse(path: Path, data: bytes, chunk_chars: int, on_page: PageCallback | Non
     # a parser makes an object per block, token or line: the cyclic collector would walk them all again and
     # again (half the time of a Markdown file of short paragraphs) for nothing, as they hold no cycles
     with collector_paused():
-        return _parse(path, data, chunk_chars, on_page)
+        doc = _parse(path, data, chunk_chars, on_page)
+    doc.scrub()
+    return doc
 
 
 def _parse(path: Path, data: bytes, chunk_chars: int, on_page: PageCallback | None) -> ParsedDocument:

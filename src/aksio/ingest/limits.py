@@ -9,7 +9,8 @@ chapter takes time in proportion to the square of its size (2 MB: 5 s, 8 MB: ove
 
 A PDF page's drawing instructions are inflated by MuPDF as it reads the page, and its text costs ~70 bytes of
 memory per byte of them: one page of 64 MB (a 230 KB file) took 4.4 GB. They are measured here first, inflated
-piece by piece and never further than the cap, and a page over it is skipped with a warning.
+piece by piece and never further than the cap, and a page over it is skipped with a warning. A form drawn many
+times over is counted once a page: only a parse in a process of its own, with a memory limit, would bound that.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _CHAPTER_SUFFIXES = frozenset(("", ".xhtml", ".html", ".htm", ".xml"))
 
 PDF_MAX_PAGES = 10_000
 PDF_MAX_PAGE_CONTENT = 4 * 2**20  # a page's content streams and forms, inflated
+PDF_MAX_CONTENT = 256 * 2**20  # the same, over all the pages read
 _STEP = 2**20  # inflate this much at a time
 
 
@@ -69,16 +71,29 @@ def check_page_count(path: str, pages: int) -> None:
         raise ImportFailed(path, f"{pages:,} pages (at most {PDF_MAX_PAGES:,}): split the document")
 
 
-def page_too_big(doc: Any, page: Any) -> bool:
-    """Whether a PDF page's drawing instructions (its content streams and the forms it draws) inflate past
-    PDF_MAX_PAGE_CONTENT."""
-    xrefs = dict.fromkeys([*page.get_contents(), *(x[0] for x in doc.get_page_xobjects(page.number))])
-    budget = PDF_MAX_PAGE_CONTENT
-    for xref in xrefs:
-        budget -= _stream_size(doc, xref, budget + 1)
-        if budget < 0:
-            return True
-    return False
+class PageBudget:
+    """How much a PDF's pages may hold of drawing instructions (content streams and the forms they draw),
+    inflated: PDF_MAX_PAGE_CONTENT on a page, PDF_MAX_CONTENT on all the pages read (MuPDF reads a stream
+    again for each page that draws it: 10,000 pages can share one)."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.left = PDF_MAX_CONTENT
+
+    def allows(self, page: Any) -> bool:
+        """Whether ``page`` is within both budgets; if so it is counted. Once the document's is spent, no page
+        with drawing instructions is."""
+        xrefs = dict.fromkeys([*page.get_contents(), *(x[0] for x in self.doc.get_page_xobjects(page.number))])
+        limit = min(PDF_MAX_PAGE_CONTENT, self.left)
+        used = 0
+        for xref in xrefs:
+            used += _stream_size(self.doc, xref, limit - used + 1)
+            if used > limit:
+                if limit < PDF_MAX_PAGE_CONTENT:
+                    self.left = 0
+                return False
+        self.left -= used
+        return True
 
 
 def _stream_size(doc: Any, xref: int, limit: int) -> int:

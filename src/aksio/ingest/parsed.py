@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from msgspec import field
@@ -73,3 +74,20 @@ class ParsedDocument(Record):
     chunks: list[ParsedChunk] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+
+    def scrub(self) -> None:
+        """Replace every surrogate code point with U+FFFD: MuPDF hands on the bytes of an EPUB's title that are not
+        UTF-8 as surrogates (and a file name can hold them), and SQLite cannot store them as text."""
+        self.title = _unpaired(self.title)
+        self.metadata = {_unpaired(k): _unpaired(v) for k, v in self.metadata.items()}
+        for section in self.sections:
+            section.title = _unpaired(section.title)
+        for chunk in self.chunks:
+            chunk.text = _unpaired(chunk.text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unpaired(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text

@@ -32,7 +32,7 @@ COURSE = "Fuzz"
 TIME_CAP = 30  # seconds for one import: each takes well under a second
 _EXAMPLES = int(os.environ.get("AKSIO_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
-    max_examples=_EXAMPLES or 25,
+    max_examples=_EXAMPLES or 50,
     derandomize=not _EXAMPLES,
     deadline=timedelta(seconds=TIME_CAP),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -159,8 +159,30 @@ def epubs(draw: st.DrawFn) -> bytes:
     return epub_with(name, draw(mutated(base.read(name))))
 
 
+# the base-14 font's widths are looked up to the highest character drawn: a character past U+FFFF cost seconds
+PDF_TEXT = st.text(st.characters(max_codepoint=0x52F), max_size=60)
+
+
+@st.composite
+def made_pdfs(draw: st.DrawFn) -> bytes:
+    """A PDF made of drawn text in any size and place, with an outline of any levels, titles and pages."""
+    doc = pymupdf.open()
+    for _ in range(draw(st.integers(1, 3))):
+        page = doc.new_page()
+        for _ in range(draw(st.integers(0, 6))):
+            point = (draw(st.floats(-50, 700)), draw(st.floats(-50, 900)))
+            page.insert_text(point, draw(PDF_TEXT), fontsize=draw(st.floats(0.5, 80)))
+    toc: list[list[object]] = []
+    for level in draw(st.lists(st.integers(1, 6), max_size=12)):  # each at most one deeper than the one before
+        level = min(level, int(toc[-1][0]) + 1 if toc else 1)  # type: ignore[call-overload]
+        toc.append([level, draw(st.text(max_size=30)), draw(st.sampled_from([-1, *range(1, doc.page_count + 1)]))])
+    doc.set_toc(toc)
+    doc.set_metadata({"title": draw(st.text(max_size=30)), "author": draw(st.text(max_size=10))})
+    return bytes(doc.tobytes())
+
+
 @FUZZ
-@given(data=st.one_of(mutated(plain_pdf()), mutated(seed(docmaker.font_headings_pdf, "seed.pdf")), st.binary()))
+@given(data=st.one_of(made_pdfs(), mutated(plain_pdf()), mutated(seed(docmaker.font_headings_pdf, "seed.pdf"))))
 def test_fuzzed_pdfs_import_or_fail_in_one_line(data: bytes) -> None:
     check_import("fuzzed.pdf", data)
 

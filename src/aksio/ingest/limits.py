@@ -42,8 +42,9 @@ def check_epub(path: str, data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OverflowError) as exc:
-        raise ImportFailed(path, f"corrupt or truncated EPUB (not a readable zip: {exc})") from None
+    except Exception as exc:  # BadZipFile mostly, but a damaged directory can raise struct.error, ValueError...
+        why = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise ImportFailed(path, f"corrupt or truncated EPUB (not a readable zip: {why})") from None
     if len(entries) > EPUB_MAX_ENTRIES:
         raise ImportFailed(path, f"an EPUB of {len(entries):,} files (at most {EPUB_MAX_ENTRIES:,}): not a book")
     expanded = sum(entry.file_size for entry in entries)

@@ -370,7 +370,7 @@ def search(
         hits = aksio.search(query, course, limit)
         notice = aksio.search_notice(query)
     if notice:  # on stderr in both modes: the JSON on stdout stays as it was
-        err_console().print(f"[yellow]note[/]: {notice}")
+        err_console().print(markup("[yellow]note[/]: {}", notice))
     if json:
         print_json({"query": query, "hits": hits})
         return

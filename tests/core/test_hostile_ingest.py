@@ -125,20 +125,28 @@ def test_an_epub_zip_bomb_is_refused_before_it_is_opened(aksio: Aksio, course: s
     assert "would expand to 24.0 MB" in reason and "zip bomb" in reason
 
 
-def test_an_epub_expanding_past_the_total_cap_is_refused(
-    aksio: Aksio, course: str, docs: Docs, home: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("cap", "value", "filler", "said"),
+    [
+        ("EPUB_MAX_EXPANDED", 2**19, 2**20, "would expand to 1.0 MB"),
+        ("EPUB_MAX_CHAPTER", 2**16, 2**17, "its chapter 'OEBPS/ch1.xhtml' is 128 KB (at most 64 KB)"),
+    ],
+    ids=["total", "chapter"],
+)
+def test_an_epub_over_a_cap_is_refused(
+    aksio: Aksio,
+    course: str,
+    docs: Docs,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cap: str,
+    value: int,
+    filler: int,
+    said: str,
 ) -> None:
-    monkeypatch.setattr(limits, "EPUB_MAX_EXPANDED", 2**19, raising=False)
-    reason = _failed(aksio, home, docs("big.epub", lambda p: docmaker.epub(p, filler=2**20)))
-    assert "would expand to 1.0 MB" in reason
-
-
-def test_an_epub_with_a_chapter_over_the_cap_is_refused(
-    aksio: Aksio, course: str, docs: Docs, home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(limits, "EPUB_MAX_CHAPTER", 2**16, raising=False)
-    reason = _failed(aksio, home, docs("long.epub", lambda p: docmaker.epub(p, filler=2**17)))
-    assert "its chapter 'OEBPS/ch1.xhtml' is 128 KB (at most 64 KB)" in reason
+    monkeypatch.setattr(limits, cap, value, raising=False)
+    reason = _failed(aksio, home, docs("big.epub", lambda p: docmaker.epub(p, filler=filler)))
+    assert said in reason
 
 
 def test_an_epub_whose_zip_lies_about_a_size_fails_in_one_line(

@@ -542,6 +542,8 @@ def ro_connect(db: Path) -> sqlite3.Connection:
 
 
 # Each counts rows that a whole transaction would never leave behind.
+# the reviews a card's state is made of: an undo keeps the review and voids it with a marker (review_void)
+COUNTING = "deleted = 0 AND NOT EXISTS (SELECT 1 FROM review_void v WHERE v.review_id = review.id AND v.deleted = 0)"
 INVARIANTS = {
     "documents_without_chunks": "SELECT count(*) FROM document d WHERE d.deleted = 0 "
     "AND NOT EXISTS (SELECT 1 FROM chunk c WHERE c.document_id = d.id)",
@@ -560,7 +562,7 @@ INVARIANTS = {
     # the cached state's last review is the log's latest (unix seconds both; a missing or extra answer shows)
     "states_behind_the_log": "SELECT count(*) FROM card_state s LEFT JOIN "
     "(SELECT card_id, CAST(strftime('%s', max(reviewed_at)) AS INTEGER) AS last FROM review "
-    "WHERE deleted = 0 GROUP BY card_id) r ON r.card_id = s.card_id WHERE s.last_review IS NOT r.last",
+    f"WHERE {COUNTING} GROUP BY card_id) r ON r.card_id = s.card_id WHERE s.last_review IS NOT r.last",
     "undo_entries_without_review": "SELECT count(*) FROM undo_log u "
     "WHERE NOT EXISTS (SELECT 1 FROM review r WHERE r.id = u.review_id)",
     # generated notes and the part that made them are one transaction
@@ -662,7 +664,7 @@ class Campaign:
                 found[name] = conn.execute(sql).fetchone()[0]
             hours = dict(conn.execute("SELECT hour, answers FROM review_hour WHERE answers != 0"))
             counted = dict(
-                conn.execute("SELECT substr(reviewed_at, 1, 13), count(*) FROM review WHERE deleted = 0 GROUP BY 1")
+                conn.execute(f"SELECT substr(reviewed_at, 1, 13), count(*) FROM review WHERE {COUNTING} GROUP BY 1")
             )
             found["review_hours_miscounted"] = sum(
                 1 for h in hours.keys() | counted.keys() if hours.get(h) != counted.get(h)
@@ -687,7 +689,8 @@ class Campaign:
             for _, sha, size in docs
             if not (blobs / sha[:2] / sha).is_file() or (blobs / sha[:2] / sha).stat().st_size != size
         )
-        newly_lost = self.committed - reviews - self.maybe_undone - self.lost
+        # undo voids an answer and keeps it, so every review reported committed must still be there
+        newly_lost = self.committed - reviews - self.lost
         if newly_lost:
             found["reviews_lost"] = len(newly_lost)
             self.lost |= newly_lost

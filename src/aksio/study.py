@@ -925,8 +925,19 @@ def _shown(path: str | Path) -> str:
     return readable_path(str(path))
 
 
+# A card table is typed text: 64 MB is over half a million cards. A larger file is refused before it is read
+# (a 100 MB field was read whole, ~750 MB of memory, only for the csv module to refuse it).
+CARD_TABLE_MAX_BYTES = 64 * 2**20
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > CARD_TABLE_MAX_BYTES:
+            raise InvalidInput(
+                f"{_shown(path)}: {size / 2**20:.0f} MB is more than a card table can be "
+                f"({CARD_TABLE_MAX_BYTES // 2**20} MB); split it into smaller files"
+            )
         return path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"{_shown(path)}: cannot be read ({exc.strerror or exc})") from None

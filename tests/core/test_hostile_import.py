@@ -306,3 +306,20 @@ def test_a_card_import_is_remembered_in_a_synced_row(aksio: Aksio, tmp_path: Pat
     )
     logged = aksio.db.query("SELECT row_id, op FROM change_log WHERE tbl = 'card_import'")
     assert [(r["row_id"], r["op"]) for r in logged] == [(row["id"], "insert")]
+
+
+def test_a_card_table_over_the_size_cap_is_refused_before_it_is_read(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aksio.study
+
+    monkeypatch.setattr(aksio.study, "CARD_TABLE_MAX_BYTES", 1000)
+    deck = tmp_path / "deck.csv"
+    deck.write_text("".join(f"Question {i},Answer {i}\n" for i in range(100)), encoding="utf-8")
+    read: list[Path] = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or b"")
+    cli("course", "add", "OS")
+    code, _, err = cli("card", "import", str(deck), "-c", "OS")
+    assert code != 0 and err.startswith("error: ") and err.count("\n") == 1
+    assert "split it into smaller files" in err
+    assert deck not in read

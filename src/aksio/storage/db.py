@@ -18,6 +18,7 @@ from aksio.ids import SHORT_ID, new_id
 from aksio.storage import tags
 from aksio.storage.hlc import HybridClock, Stamp
 from aksio.storage.migrations import LATEST, MIGRATIONS
+from aksio.storage.write_guard import WriteGuard, stamping_path
 
 APP_MARK = "aksio"
 
@@ -59,10 +60,12 @@ class Database:
         device: str,
         hlc: HybridClock,
         path: Path,
+        guard: WriteGuard,
         *,
         read_only: bool = False,
     ) -> None:
         self.conn = conn
+        self.guard = guard  # the connection's authorizer: synced tables are written only by stamping paths
         self.path = path
         self.read_only = read_only  # opened read-only (it cannot be written): every write is refused
         self.clock = clock
@@ -101,6 +104,8 @@ class Database:
         except sqlite3.Error as exc:
             raise sqlite_failure(exc, path) or DatabaseError(f"cannot open database {path}: {exc}") from None
         conn.row_factory = sqlite3.Row
+        guard = WriteGuard(SYNCED)
+        conn.set_authorizer(guard)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > LATEST:
@@ -130,7 +135,8 @@ class Database:
             # import. close() checkpoints too.
             conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-            _migrate(conn, version)
+            with guard.stamping():  # a migration rewrites synced tables as a whole (and stamps what it adds)
+                _migrate(conn, version)
             device = _meta(conn, "device_id")
             mark = _hlc_mark(conn, writable)
         except sqlite3.Error as exc:
@@ -140,7 +146,7 @@ class Database:
             conn.close()
             raise
         hlc = HybridClock(clock, device, Stamp.parse(mark) if mark else None)
-        return cls(conn, clock, device, hlc, path, read_only=not writable)
+        return cls(conn, clock, device, hlc, path, guard, read_only=not writable)
 
     def close(self) -> None:
         # if another connection is busy with the database, its own close will checkpoint
@@ -164,6 +170,11 @@ class Database:
         if known is None:
             known = self._columns[table] = tuple(r[1] for r in self.conn.execute(f"PRAGMA table_info({table})"))
         return known
+
+    def quick_check(self) -> str:
+        """SQLite's own check of the file's structure: "ok", or the first problem it found."""
+        row = self.conn.execute("PRAGMA quick_check").fetchone()
+        return str(row[0]) if row else "unknown"
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -352,6 +363,7 @@ class Writer:
             values = [tuple(r[c] for c in value_cols) for r in rows]
         return self.insert_rows(table, value_cols, values, ids=ids, parents=parents, stamps=stamps)
 
+    @stamping_path
     def insert_rows(
         self,
         table: str,
@@ -399,6 +411,7 @@ class Writer:
         """The largest rowid of a rowid table (0 when empty): the rows inserted after this call are past it."""
         return int(self.conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0])
 
+    @stamping_path
     def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> None:
         """Change some columns of a live row. Each column whose value changes takes the write's stamp (its entry
         in ``col_hlc``), so that a merge takes each column from the device that wrote it last; a column given its
@@ -427,6 +440,7 @@ class Writer:
             return values
         return {c: v for (c, v), old in zip(values.items(), row, strict=True) if v != old}
 
+    @stamping_path
     def tombstone(self, table: str, row_ids: Sequence[str]) -> None:
         """Mark rows deleted, each with its own stamp and a 'delete' entry in the change log. Synced rows are never
         physically deleted: the tombstone must travel."""
@@ -444,6 +458,7 @@ class Writer:
             [(table, i, h) for i, h in zip(row_ids, stamps, strict=True)],
         )
 
+    @stamping_path
     def tombstone_where(self, table: str, condition: str, params: Sequence[Any] = ()) -> list[str]:
         """Tombstone the live rows of ``table`` that match ``condition`` (SQL over its columns); their ids."""
         rows = self.conn.execute(f"SELECT id FROM {table} WHERE deleted = 0 AND ({condition})", params)
@@ -452,7 +467,8 @@ class Writer:
         return ids
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
-        """Raw statement for local, unsynced tables (indexes, caches) inside the same transaction."""
+        """Raw statement for local, unsynced tables (indexes, caches) inside the same transaction. A write to a
+        synced table here is refused (storage/write_guard.py): it would be neither stamped nor logged."""
         return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> sqlite3.Cursor:

@@ -16,6 +16,7 @@ from typing import Any
 from aksio.errors import InvalidInput
 from aksio.storage import tags
 from aksio.storage.db import LOCAL_COLUMNS, STAMP_COLUMNS, SYNCED, Database, Writer, stamped_update
+from aksio.storage.write_guard import stamping_path
 
 # a row's values by column, each as stored with the stamp of the write that set it
 Columns = dict[str, tuple[Any, str]]
@@ -63,6 +64,7 @@ def stamped(row_id: str, columns: Mapping[str, tuple[Any, str]]) -> Stamped:
     return row_id, {c: v for c, (v, _) in columns.items()}, base, {c: s for c, (_, s) in columns.items() if s != base}
 
 
+@stamping_path
 def apply_columns(w: Writer, table: str, row_id: str, columns: Mapping[str, tuple[Any, str]]) -> list[str]:
     """Merge a row's columns from another device: each is taken if its stamp is later than the one its column
     has here, and a row not here is inserted whole. Nothing is logged (the change is not this device's to send

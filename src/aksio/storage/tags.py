@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aksio.ids import new_id
+from aksio.storage.write_guard import stamping_path
 
 if TYPE_CHECKING:
     from aksio.storage.db import Database, Writer
@@ -30,6 +31,7 @@ def _of(row_id: str) -> tuple[str, str, str]:
     return f"{row_id}/", f"{row_id}0", row_id  # "0" is the character after "/"
 
 
+@stamping_path
 def add_inserted(w: Writer, table: str, past_rowid: int) -> None:
     """Entries for the tags of ``table``'s rows just inserted (rowids past ``past_rowid``): each takes its row's
     stamp and the id ``<row id>/<position>``, which orders them as listed, and travels with the row's insert
@@ -60,6 +62,7 @@ def replace(w: Writer, table: str, row_id: str, wanted: Sequence[str]) -> bool:
     return bool(gone or new)
 
 
+@stamping_path
 def materialise(w: Writer, table: str, row_id: str) -> None:
     """Write the row's ``tags`` column from its live entries."""
     rows = w.conn.execute(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from aksio.llm.reliability import Structured
     from aksio.models import Card, Course, Document
     from aksio.storage.db import Database, Writer
+    from aksio.study_queue import StudyQueue
 
 CardKind = Literal["basic", "cloze", "mixed"]
 
@@ -113,12 +114,12 @@ class GenerateMixin:
 
     db: Database
     settings: Settings
+    study_queue: StudyQueue
 
     if TYPE_CHECKING:
 
         def course(self, ref: str) -> Course: ...
         def card(self, ref: str) -> Card: ...
-        def _queues_changed(self) -> None: ...
         def _find_document(self, ref: str, course: str | None) -> Document: ...
 
     # -- the model ---------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ class GenerateMixin:
         """Release held (pending) notes into the deck: those of the given cards, or all matching. Returns notes."""
         notes = self._curated_notes(course, origin, cards, "pending")
         if notes:
-            self._queues_changed()
+            self.study_queue.changed()
             with self.db.write() as w:
                 gen_rows.set_note_status(w, notes, "active")
         return len(notes)
@@ -152,7 +153,7 @@ class GenerateMixin:
         if notes:
             from aksio.storage import cards as card_rows
 
-            self._queues_changed()
+            self.study_queue.changed()
             with self.db.write() as w:
                 card_rows.tombstone_notes(w, notes)
         return len(notes)

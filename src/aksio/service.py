@@ -36,6 +36,7 @@ from aksio.storage import documents as document_rows
 from aksio.storage import search as search_index
 from aksio.storage.db import Database, sqlite_failure
 from aksio.study import StudyMixin
+from aksio.study_queue import StudyQueue
 
 if TYPE_CHECKING:
     from aksio.changes import ChangeBatch, HeldChange, MergeReport
@@ -63,6 +64,7 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         self.clock = clock
         self.tz = tz  # None: the machine's local time zone (study days roll over in local time)
         self.blobs = BlobStore(paths.blobs)
+        self.study_queue = StudyQueue(db)  # what next_card serves, kept between calls
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import field
 from msgspec.structs import replace
 
 from aksio.bulk import collector_paused
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from aksio.config import Settings
     from aksio.srs.scheduler import MemoryState, Scheduler
     from aksio.storage.db import Database, Writer
+    from aksio.study_queue import StudyQueue
 
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 RATING_NAMES = {v: k for k, v in RATINGS.items()}
@@ -39,34 +39,11 @@ _UNDO_DEPTH = 50
 # A merge that touches more cards than this, and more than half of all, derives every state in one pass over the
 # cards and reviews, rather than card by card (a few queries each).
 _DERIVED_ONE_BY_ONE = 2000
-_PREFETCH = 4  # cards built ahead from the top of the day's review queue (more: a slower p99)
 # How far from now an answer given a time may be: a day ahead (a clock or a time zone a little off), twenty years
 # back (a history replayed from another app). Beyond is a typo: a time far ahead would refuse every real answer
 # after it (none may come before the card's last), and past year 9999 the dates overflow.
 _AT_AHEAD = timedelta(days=1)
 _AT_BEHIND = timedelta(days=20 * 365)
-
-
-class _DayQueue(Record):
-    """One scope's due reviews for the study day, most forgotten on top, and the next cards already built.
-
-    Valid while the database stamp is unchanged; ``answer`` moves the stamp and keeps the queue right itself
-    (the answered card and its buried siblings are gone), every other write rebuilds it."""
-
-    course_id: str | None
-    cutoff: int
-    stamp: tuple[int, int]
-    learning_due: int | None  # the first visible learning step's due time, a lower bound
-    reviews: list[str]
-    gone: set[str] = field(default_factory=set)
-    ready: dict[str, Card] = field(default_factory=dict)
-
-    def top(self) -> str | None:
-        while self.reviews:
-            if self.reviews[-1] not in self.gone:
-                return self.reviews[-1]
-            self.gone.discard(self.reviews.pop())
-        return None
 
 
 class DueCounts(Record, kw_only=True):
@@ -172,6 +149,7 @@ class StudyMixin:
     db: Database
     settings: Settings
     tz: tzinfo | None
+    study_queue: StudyQueue
 
     if TYPE_CHECKING:
 
@@ -408,7 +386,7 @@ class StudyMixin:
         changing = [card for card in self._cards_of(refs) if card.suspended != suspended]
         if not changing:
             return []
-        self._queues_changed()
+        self.study_queue.changed()
         with self.db.write() as w:
             for card in changing:
                 card_rows.update_card(w, card.id, {"suspended": suspended})
@@ -468,95 +446,19 @@ class StudyMixin:
     def next_card(self, course: str | None = None) -> Card | None:
         """The card to study now: due learning steps, then due reviews (most forgotten first), then new cards."""
         stamp = self.db.stamp()
-        course_id = self._course_id_cached(course, stamp) if course else None
-        card_id, day_queue = self._next_card_id(course_id, stamp)
-        if card_id is None:
-            return None
-        if day_queue is not None:
-            return self._ready_card(day_queue, card_id)
-        return self._card(card_id)
-
-    def _course_id_cached(self, ref: str, stamp: tuple[int, int]) -> str:
-        """``course_id(ref)``, remembered while the database is unchanged (a study loop asks it every card)."""
-        cache: dict[str, tuple[tuple[int, int], str]] = self.__dict__.setdefault("_course_refs", {})
-        hit = cache.get(ref)
-        if hit is None or hit[0] != stamp:
-            hit = (stamp, self.course_id(ref))
-            cache[ref] = hit
-        return hit[1]
-
-    def _next_card_id(self, course_id: str | None, stamp: tuple[int, int]) -> tuple[str | None, _DayQueue | None]:
-        """The next card's id, and the day queue when it is its top review (whose card may be built already)."""
+        course_id = self.study_queue.course_id(course, self.course_id, stamp) if course else None
         now = self.now()
         now_ts = _ts(now)
         day = self.study_day(now)
-        queue = self._day_queue(course_id, now_ts, _ts(day.end), stamp)
-        if queue.learning_due is not None and queue.learning_due <= now_ts:
-            found = queue_rows.next_learning(self.db, now_ts, course_id)
-            if found:
-                return found, None
-            queue.learning_due = queue_rows.first_learning_due(self.db, now_ts, course_id)
-        found = queue.top()
-        if found:
-            return found, queue
-        found = queue_rows.next_new(self.db, now_ts, self._courses_open_for_new(course_id, day))
-        if found:
-            return found, None
-        ahead = now_ts + self.settings.study.learn_ahead_minutes * 60
-        return queue_rows.next_learning(self.db, ahead, course_id), None
-
-    def _day_queue(self, course_id: str | None, now: int, cutoff: int, stamp: tuple[int, int]) -> _DayQueue:
-        """The scope's day queue, built by one sorted query when the day turns or the database changed
-        (other than by ``answer``, which keeps the queues right itself)."""
-        cache: dict[str | None, _DayQueue] = self.__dict__.setdefault("_day_queues", {})
-        queue = cache.get(course_id)
-        if queue is None or queue.cutoff != cutoff or queue.stamp != stamp:
-            queue = _DayQueue(
-                course_id=course_id,
-                cutoff=cutoff,
-                stamp=stamp,
-                learning_due=queue_rows.first_learning_due(self.db, now, course_id),
-                reviews=queue_rows.due_reviews(self.db, now, cutoff, course_id)[::-1],
-            )
-            cache[course_id] = queue
-        return queue
-
-    def _ready_card(self, queue: _DayQueue, card_id: str) -> Card:
-        """The queue's top card, built with the next few in one query (the loop will ask for them next)."""
-        card = queue.ready.get(card_id)
-        if card is None:
-            upcoming = [c for c in reversed(queue.reviews[-_PREFETCH:]) if c not in queue.gone]
-            queue.ready = card_rows.get_many(self.db, upcoming)
-            card = queue.ready.get(card_id) or self._card(card_id)
-        return card
-
-    def _card_for_answer(self, ref: str) -> Card:
-        """The card ``ref`` names; taken from a day queue when it was just shown (no query)."""
-        stamp = self.db.stamp()
-        queues: dict[str | None, _DayQueue] = self.__dict__.get("_day_queues", {})
-        for queue in queues.values():
-            if queue.stamp == stamp and ref in queue.ready:
-                return queue.ready[ref]
-        return self.card(ref)
-
-    def _answered(self, before: tuple[int, int], after: tuple[int, int], row: StateRow, hidden: list[str]) -> None:
-        """Keep the day queues right after an answer that was the only change between two stamps."""
-        queues: dict[str | None, _DayQueue] = self.__dict__.get("_day_queues", {})
-        for course_id, queue in list(queues.items()):
-            mine = course_id is None or course_id == row.course_id
-            back_today = row.queue == QUEUE_REVIEW and row.due <= queue.cutoff
-            if queue.stamp != before or (mine and back_today):
-                del queues[course_id]
-                continue
-            queue.gone.add(row.card_id)
-            queue.gone.update(hidden)
-            queue.ready.pop(row.card_id, None)
-            if mine and row.queue == QUEUE_LEARNING:
-                queue.learning_due = row.due if queue.learning_due is None else min(queue.learning_due, row.due)
-            queue.stamp = after
-
-    def _queues_changed(self) -> None:
-        self.__dict__.pop("_day_queues", None)
+        card_id, day_queue = self.study_queue.next_due(course_id, now_ts, _ts(day.end), stamp)
+        if day_queue is not None and card_id is not None:
+            return self.study_queue.card(day_queue, card_id) or self._card(card_id)
+        if card_id is None:
+            card_id = queue_rows.next_new(self.db, now_ts, self._courses_open_for_new(course_id, day))
+        if card_id is None:
+            ahead = now_ts + self.settings.study.learn_ahead_minutes * 60
+            card_id = queue_rows.next_learning(self.db, ahead, course_id)
+        return None if card_id is None else self._card(card_id)
 
     def _courses_open_for_new(self, course_id: str | None, day: StudyDay) -> list[str]:
         """Courses that have new cards and have not reached their own or the global daily new limit."""
@@ -619,7 +521,7 @@ class StudyMixin:
         ``shown``: the card as the caller showed it. If it has been answered (or an answer undone) since, by
         another window or a script, nothing is written: ``Conflict``, rather than a second review of one sight."""
         grade = parse_rating(rating)
-        card = self._card_for_answer(ref)
+        card = self.study_queue.shown(ref) or self.card(ref)
         if card.suspended:
             raise InvalidInput(f"card {card.id[-8:]} is suspended; unsuspend it to study it")
         at = self._answer_time(at)
@@ -664,11 +566,11 @@ class StudyMixin:
                     queue_rows.set_queue(w, [card.id], QUEUE_SUSPENDED)
             review_rows.push_undo(w, review_id, card.id, leech=became_leech, suspended=suspend, depth=_UNDO_DEPTH)
         if became_leech:
-            self._queues_changed()
+            self.study_queue.changed()
             updated = self._card(card.id)  # tags and maybe suspension changed too
         else:  # the answer changed only the state: no need to read the card back
             updated = replace(card, state=card_rows.card_state(new_row))
-            self._answered(stamp_before, self.db.stamp(), new_row, hidden)
+            self.study_queue.answered(stamp_before, self.db.stamp(), new_row, hidden)
         return AnswerResult(
             review_id=review_id, card=updated, rating=grade, reviewed_at=iso(at), became_leech=became_leech
         )
@@ -722,7 +624,7 @@ class StudyMixin:
 
         The answer is chosen inside the transaction that voids it: two undos at once (two windows, two scripts)
         take back two answers, or one finds nothing left, and never both report the same one."""
-        self._queues_changed()
+        self.study_queue.changed()
         with self.db.write() as w:
             last = review_rows.last_undoable(w)
             if last is None:
@@ -803,9 +705,8 @@ class StudyMixin:
         without a cached state (it drops out of lists and study), a cached state of a deleted card, a state that
         is not what replaying the card's reviews gives. ``rebuild`` repairs them all and says whether any needed
         it. ``healthy``: nothing is wrong (after the repair, with ``rebuild``)."""
-        check = self.db.query_one("PRAGMA quick_check")
-        report: dict[str, Any] = {"integrity": check[0] if check else "unknown"}
-        report["cards"] = self.db.query_one("SELECT count(*) FROM card WHERE deleted = 0")[0]  # type: ignore[index]
+        report: dict[str, Any] = {"integrity": self.db.quick_check()}
+        report["cards"] = card_rows.live_count(self.db)
         report["reviews"] = review_rows.counted_total(self.db)
         found = self._check_states(repair=rebuild)
         report.update(missing_states=found.missing, orphan_states=found.orphans, stale_states=found.stale)
@@ -835,7 +736,7 @@ class StudyMixin:
     def _repair_states(self, w: Writer, course_id: str | None) -> StateCheck:
         """``_check_states`` with the repair, inside the caller's transaction (a course's scheduling options
         changed in it: its states follow, as they derive from them)."""
-        self._queues_changed()
+        self.study_queue.changed()
         with collector_paused():
             # The review-hour cache is one statement, which SQLite runs without holding the GIL: it is recounted
             # on another core while this one replays, which needs nothing from the connection until the writes.

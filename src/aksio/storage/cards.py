@@ -111,6 +111,11 @@ def get_many(db: Database, card_ids: Sequence[str]) -> dict[str, Card]:
     return out
 
 
+def live_count(db: Database) -> int:
+    """How many cards are not deleted."""
+    return int(db.conn.execute("SELECT count(*) FROM card WHERE deleted = 0").fetchone()[0])
+
+
 def find(db: Database, ref: str) -> list[Card]:
     """Cards matching ``ref``: the full id, else its short form (the id's end)."""
     conditions = [" WHERE k.id = ? AND k.deleted = 0", " WHERE k.id LIKE '%' || ? AND k.deleted = 0 LIMIT 5"]

@@ -362,7 +362,7 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         ``BadBatch`` and nothing of it is applied."""
         from aksio.storage import changes
 
-        self._queues_changed()
+        self.study_queue.changed()
         with self.db.write() as w:
             merged = changes.merge(w, batch)
             merged.report.cards = self._derive_states(w, merged.cards, merged.courses)

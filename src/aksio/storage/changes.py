@@ -23,6 +23,7 @@ from aksio.storage import activity, generation, stamps, tags
 from aksio.storage.db import SYNCED, Database, Writer
 from aksio.storage.queue import STATE_COLUMNS
 from aksio.storage.search import index_text, scope_token
+from aksio.storage.write_guard import stamping_path
 
 # A row whose parent is deleted is deleted with it (the cascades of storage/courses.py and documents.py, and a
 # note's of its cards), parents first. A row that arrives after its parent's delete, made on a device that had
@@ -340,6 +341,7 @@ def held(db: Database) -> list[HeldChange]:
     return [HeldChange(table=r[0], row_id=r[1], waits_for=r[2], batch=r[3]) for r in rows]
 
 
+@stamping_path  # a merge's settled delete: derived the same way on every device, so unstamped and unlogged
 def _settle_deletes(w: Writer, touched: dict[str, set[str]], scheduled: dict[str, set[str]]) -> int:
     """Delete the live rows this merge touched whose parent is deleted, and the live children of the parents it
     deleted: rows made on a device that had not seen their parent's delete. How many.

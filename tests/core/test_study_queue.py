@@ -3,30 +3,15 @@ any other change or a new study day, and kept right by an answer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
-
-import pytest
 
 from aksio.clock import FixedClock
 from aksio.service import Aksio
 from aksio.study_queue import StudyQueue
+from tests.core.test_day_queue import LATER, app, clock
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-LATER = T0 + timedelta(days=40)  # every card answered at T0 is due again by then
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(T0)
-
-
-@pytest.fixture
-def app(home: Path, clock: FixedClock) -> Iterator[Aksio]:
-    opened = Aksio.open(home, clock, tz=UTC)
-    yield opened
-    opened.close()
+__all__ = ["app", "clock"]  # the day queue's fixtures: a facade over a clock the tests move
 
 
 def _due(app: Aksio, clock: FixedClock, n: int) -> list[str]:

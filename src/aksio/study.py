@@ -740,7 +740,7 @@ class StudyMixin:
         with collector_paused():
             # The review-hour cache is one statement, which SQLite runs without holding the GIL: it is recounted
             # on another core while this one replays, which needs nothing from the connection until the writes.
-            with ThreadPoolExecutor(1) as meanwhile:
+            with self.db.shared_with_a_thread(), ThreadPoolExecutor(1) as meanwhile:
                 hours = meanwhile.submit(activity_rows.rebuild_hours, w) if course_id is None else None
                 found, stale, missing, orphans = self._replayed_states(w, course_id)
                 if hours is not None:

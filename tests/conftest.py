@@ -51,6 +51,18 @@ def cache_is_what_the_log_gives(request: pytest.FixtureRequest, tmp_path: Path) 
         assert not wrong, f"{database}: the scheduling cache is not what the log gives: {wrong}"
 
 
+@pytest.fixture(autouse=True)
+def write_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every home a test opens refuses a write to a synced table outside the writer's stamping paths
+    (storage/write_guard.py): the suite is the proof that no path of the core writes one any other way. Not in
+    the TUI's tests, whose pilots read the facade from the test's thread while the app's own thread uses it: a
+    Python authorizer deadlocks a connection two threads share."""
+    from aksio.storage.write_guard import ENV
+
+    if "tui" not in request.node.path.parts:
+        monkeypatch.setenv(ENV, "1")
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """The data dir (AKSIO_HOME) of one test; created by the first ``Aksio.open``."""

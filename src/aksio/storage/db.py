@@ -65,7 +65,7 @@ class Database:
         read_only: bool = False,
     ) -> None:
         self.conn = conn
-        self.guard = guard  # the connection's authorizer: synced tables are written only by stamping paths
+        self.guard = guard  # with AKSIO_WRITE_GUARD set: synced tables are written only by stamping paths
         self.path = path
         self.read_only = read_only  # opened read-only (it cannot be written): every write is refused
         self.clock = clock
@@ -105,7 +105,8 @@ class Database:
             raise sqlite_failure(exc, path) or DatabaseError(f"cannot open database {path}: {exc}") from None
         conn.row_factory = sqlite3.Row
         guard = WriteGuard(SYNCED)
-        conn.set_authorizer(guard)
+        if guard.enforced:
+            conn.set_authorizer(guard)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > LATEST:
@@ -177,6 +178,9 @@ class Database:
         that thread write only local tables). A Python authorizer needs the GIL inside SQLite's connection mutex,
         and this thread takes the mutex holding the GIL: the two would deadlock. Lifting or setting it again makes
         SQLite prepare each cached statement once more."""
+        if not self.guard.enforced:
+            yield
+            return
         self.conn.set_authorizer(None)
         try:
             yield
@@ -480,7 +484,8 @@ class Writer:
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         """Raw statement for local, unsynced tables (indexes, caches) inside the same transaction. A write to a
-        synced table here is refused (storage/write_guard.py): it would be neither stamped nor logged."""
+        synced table here is refused under the write guard (storage/write_guard.py): it would be neither stamped
+        nor logged."""
         return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> sqlite3.Cursor:

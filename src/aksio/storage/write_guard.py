@@ -9,11 +9,17 @@ authorized" before it runs, so a change that would never sync, or would sync wit
 SQLite asks the authorizer when it prepares a statement, and Python's sqlite3 keeps prepared statements in a
 cache keyed by their text: a raw write is refused at its first prepare (no stamping path ever prepares that
 text), and a statement that was refused is never cached. The check costs one Python call per clause of a
-statement at its prepare, none on a cached statement (an answer: see bench/review.py).
+statement at its prepare, none on a cached statement: an answer's statements are all cached after the first.
+
+It is on where ``AKSIO_WRITE_GUARD`` is set (the test suite sets it: a test fails on any other write path), not
+for students: a Python authorizer takes the GIL inside SQLite's connection mutex, so two threads sharing one
+connection (the TUI's prefetch thread and a test's thread reading the same facade did) deadlock instead of
+taking turns. The stamping paths are marked either way.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _WRITES = frozenset({sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
+ENV = "AKSIO_WRITE_GUARD"  # set (to anything but "" or "0"): every connection opened carries the guard
 
 
 class WriteGuard:
@@ -33,6 +40,7 @@ class WriteGuard:
 
     def __init__(self, guarded: frozenset[str]) -> None:
         self.guarded = guarded
+        self.enforced = os.environ.get(ENV, "") not in ("", "0")  # read when the connection opens
         self.depth = 0  # stamping paths running (they nest: an update that changes tags writes entries)
 
     def __call__(self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:

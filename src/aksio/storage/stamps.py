@@ -72,6 +72,7 @@ def apply_columns(w: Writer, table: str, row_id: str, columns: Mapping[str, tupl
     return apply_rows(w, table, [stamped(row_id, columns)]).get(row_id, [])
 
 
+@stamping_path
 def apply_rows(w: Writer, table: str, rows: Sequence[Stamped]) -> dict[str, list[str]]:
     """``apply_columns`` for many rows of one table, in order (a parent before the child that names it): the rows
     here are read a few hundred at a time and the new ones inserted together. The columns taken, by row id."""

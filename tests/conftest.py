@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,6 +106,20 @@ def cli(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
         return code, out, err
 
     return run
+
+
+def open_home(path: Path, skew: timedelta = timedelta(0)) -> Aksio:
+    """A home used as a device: its own database and device id, its clock fixed at ``NOW`` + ``skew``."""
+    return Aksio.open(path, FixedClock(NOW + skew), tz=UTC)
+
+
+@pytest.fixture
+def homes(tmp_path: Path) -> Iterator[tuple[Aksio, Aksio]]:
+    """Two devices: A, and B whose clock is a few seconds ahead."""
+    a, b = open_home(tmp_path / "a"), open_home(tmp_path / "b", timedelta(seconds=5))
+    yield a, b
+    a.close()
+    b.close()
 
 
 @pytest.fixture

@@ -10,16 +10,23 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import BinaryIO
 
 TMP_PREFIX = ".tmp-"
 # A blob is written in one call and renamed at once, so a live writer's temporary file is seconds old; one this
 # old was left by an import that was killed, and nothing else will ever rename or remove it.
 STALE_TMP_SECONDS = 3600
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+_PART = 1 << 20  # a stream is read this much at a time
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def is_digest(text: str) -> bool:
+    """Whether ``text`` names a blob (a sha256 in lowercase hex): a name from outside is checked before use."""
+    return _DIGEST.fullmatch(text) is not None
 
 
 class BlobStore:
@@ -31,7 +38,32 @@ class BlobStore:
 
     def put(self, data: bytes, digest: str | None = None) -> bool:
         """Store ``data`` under its sha256, atomically. True if this call wrote it (False: it was there)."""
-        digest = digest or sha256(data)
+        return self._write(digest or sha256(data), lambda fh: fh.write(data))
+
+    def put_stream(self, source: BinaryIO, digest: str, limit: int) -> bool:
+        """Store what ``source`` holds as blob ``digest``, read in parts, at most ``limit`` bytes: nothing is kept
+        unless it is whole and its sha256 is ``digest`` (a file that was changed, damaged or is not what it is
+        named). True if this call wrote it (False: it was there); a mismatch or an overlong stream raises
+        ``ValueError`` saying which."""
+        if not is_digest(digest):
+            raise ValueError(f"{digest!r} is not a sha256")
+
+        def copy(fh: BinaryIO) -> None:
+            hashed, size = hashlib.sha256(), 0
+            while part := source.read(_PART):
+                size += len(part)
+                if size > limit:
+                    raise ValueError(f"larger than a document's file may be ({limit >> 20} MB)")
+                hashed.update(part)
+                fh.write(part)
+            if hashed.hexdigest() != digest:
+                raise ValueError("its contents are not what its name says (damaged, or changed)")
+
+        return self._write(digest, copy)
+
+    def _write(self, digest: str, fill: Callable[[BinaryIO], object]) -> bool:
+        """Write blob ``digest`` with ``fill`` under a temporary name, renamed once whole (removed if ``fill``
+        raises). False, writing nothing, if the blob is there already."""
         target = self.path(digest)
         if target.exists():
             return False
@@ -39,7 +71,7 @@ class BlobStore:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                fill(fh)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -51,7 +83,7 @@ class BlobStore:
         self.path(digest).unlink(missing_ok=True)
 
     def has(self, digest: str) -> bool:
-        return self.path(digest).exists()
+        return is_digest(digest) and self.path(digest).exists()
 
     def get(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()

@@ -76,3 +76,30 @@ class HeldChange(FrozenRecord, frozen=True):
     row_id: str
     waits_for: str  # "<table> <id>"
     batch: str  # the batch that brought it (its latest version)
+
+
+class SyncReport(Record, kw_only=True):
+    """What one sync with a transport did (a shared folder now, a server next): what went out, what came in and
+    was merged, what waits, and what was refused (one line each, naming the file or batch and why)."""
+
+    where: str  # the folder or server synced with
+    pushed: int = 0  # batches of this device's changes put out
+    pushed_rows: int = 0
+    pulled: int = 0  # batches of other devices' changes merged here
+    merged: MergeReport = field(default_factory=MergeReport)  # their merges, added up
+    waiting: list[str] = field(default_factory=list)  # batches not whole yet (a sync tool still copying): next time
+    refused: list[str] = field(default_factory=list)  # batches that cannot be merged, and why
+    blobs_sent: int = 0  # documents' files put out for the other devices
+    blobs_received: int = 0  # ... and taken in from them
+    missing_blobs: list[str] = field(default_factory=list)  # files of live documents neither here nor there yet
+
+    def add(self, merged: MergeReport) -> None:
+        """Count one merged batch."""
+        total = self.merged
+        self.pulled += 1
+        total.rows += merged.rows
+        total.released += merged.released
+        total.deleted += merged.deleted
+        total.cards += merged.cards
+        total.chunks += merged.chunks
+        total.held = merged.held  # what waits now, not a sum

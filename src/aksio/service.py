@@ -390,6 +390,20 @@ class Aksio(StudyMixin, GenerateMixin, ActivityMixin):
         with self.db.write() as w:
             changes.set_cursor(w, peer, _cursor_kind(kind), seq)
 
+    def last_change(self) -> int:
+        """The sequence number of this device's latest change in its log (0: none yet): where a push ends."""
+        from aksio.storage import changes
+
+        return changes.last_seq(self.db)
+
+    def live_blobs(self) -> list[str]:
+        """The files (sha256) this home's live documents refer to, whether it holds them or not."""
+        return document_rows.live_blobs(self.db)
+
+    def missing_blobs(self) -> list[str]:
+        """The files of live documents this home does not hold (merged from a device that has not shared them)."""
+        return [digest for digest in self.live_blobs() if not self.blobs.has(digest)]
+
 
 def _cursor_kind(kind: str) -> str:
     if kind not in ("push", "pull"):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, timedelta
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,26 +18,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from aksio.changes import FORMAT, ChangeBatch, RowChange
-from aksio.clock import FixedClock
 from aksio.errors import BadBatch, InvalidInput
 from aksio.service import Aksio
 from aksio.storage import stamps
 from aksio.storage.db import SYNCED
-from tests.conftest import NOW
+from tests.conftest import NOW, open_home
 from tests.docmaker import Docs, html
-
-
-def open_home(path: Path, skew: timedelta = timedelta(0)) -> Aksio:
-    return Aksio.open(path, FixedClock(NOW + skew), tz=UTC)
-
-
-@pytest.fixture
-def homes(tmp_path: Path) -> Iterator[tuple[Aksio, Aksio]]:
-    """Two devices: A, and B whose clock is a few seconds ahead."""
-    a, b = open_home(tmp_path / "a"), open_home(tmp_path / "b", timedelta(seconds=5))
-    yield a, b
-    a.close()
-    b.close()
 
 
 def send(source: Aksio, target: Aksio) -> None:

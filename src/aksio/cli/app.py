@@ -524,3 +524,4 @@ def _quote(text: str) -> str:
 
 from aksio.cli import cards as _cards  # noqa: E402, F401 - registers the card commands
 from aksio.cli import generate as _generate  # noqa: E402, F401 - registers the generation commands
+from aksio.cli import sync as _sync  # noqa: E402, F401 - registers the sync commands

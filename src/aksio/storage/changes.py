@@ -455,3 +455,9 @@ def set_cursor(w: Writer, peer: str, kind: str, seq: int) -> None:
         "ON CONFLICT (peer, kind) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
         (peer, kind, seq, w.now),
     )
+
+
+def last_seq(db: Database) -> int:
+    """The sequence number of this device's latest change (0: none yet)."""
+    row = db.conn.execute("SELECT max(seq) FROM change_log").fetchone()
+    return int(row[0] or 0)

@@ -80,6 +80,11 @@ def blob_used(db: Database, digest: str) -> bool:
     return db.query_one("SELECT 1 FROM document WHERE sha256 = ? LIMIT 1", (digest,)) is not None
 
 
+def live_blobs(db: Database) -> list[str]:
+    """The files (sha256) the live documents refer to: what a device must hold, and what it shares."""
+    return [r[0] for r in db.query("SELECT DISTINCT sha256 FROM document WHERE deleted = 0 ORDER BY sha256")]
+
+
 def section_tree(db: Database, doc_id: str) -> list[Section]:
     rows = db.query(
         "SELECT id, title, level, page_start, page_end, parent_id FROM section "

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -404,9 +407,47 @@ T = TypeVar("T")
 Pick = Callable[[Sequence[T]], T]
 
 
+_MERGE_IN_A_CHILD = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from aksio.changes import ChangeBatch
+from aksio.clock import FixedClock
+from aksio.service import Aksio
+
+batch = msgspec.msgpack.decode(Path(sys.argv[2]).read_bytes(), type=ChangeBatch)
+with Aksio.open(Path(sys.argv[1]), FixedClock(datetime.fromisoformat(sys.argv[3])), tz=UTC) as home:
+    print("merging", flush=True)
+    home.apply_changes(batch)
+"""
+
+
+def merge_killed(home: Aksio, batch: ChangeBatch, after: float) -> None:
+    """Merge ``batch`` into ``home`` in a child process killed ``after`` seconds into its merge (a merge of a
+    few rows takes milliseconds: some are killed halfway, some just after)."""
+    packed = home.paths.home / "killed-batch.msgpack"
+    packed.write_bytes(msgspec.msgpack.encode(batch))
+    child = subprocess.Popen(
+        [sys.executable, "-c", _MERGE_IN_A_CHILD, str(home.paths.home), str(packed), home.now().isoformat()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    started = child.stdout.readline()
+    time.sleep(after)
+    child.kill()
+    child.wait(timeout=30)
+    child.stdout.close()
+    assert started == b"merging\n"
+
+
 class Fleet:
     """Three homes, one clock three hours ahead and one a day behind, that edit, answer, import and delete apart,
-    while batches travel between them in any order, some twice, some never (until a last exchange of everything).
+    while batches travel between them in any order, some twice, some never (until a last exchange of everything),
+    some merged by a process killed before, during or after its merge.
     They must end holding the same."""
 
     def __init__(self, tmp: Path) -> None:
@@ -433,7 +474,7 @@ class Fleet:
             return
         i = pick(range(len(self.homes)))
         home = self.homes[i]
-        if op in ("put_out", "deliver"):
+        if op in ("put_out", "deliver", "deliver_killed"):
             self._travel(op, i, pick)
         elif op == "add_course":
             home.add_course(f"Course {self.made}", tags=pick([[], ["exam"]]))
@@ -498,6 +539,9 @@ class Fleet:
                 self.sent[i].append(batch)
         elif self.sent[i]:  # batches put out, old or new, seen before or not, reach another home
             target = pick([h for j, h in enumerate(self.homes) if j != i])
+            if op == "deliver_killed":  # merged by a process killed at some point: all of it happens or none
+                merge_killed(target, pick(self.sent[i]), pick([0.0, 0.002, 0.005, 0.01, 0.03]))
+                return
             for _ in range(pick(range(1, 4))):
                 target.apply_changes(pick(self.sent[i]))
 
@@ -542,6 +586,7 @@ OPS = {
     "time_passes": 4,
     "put_out": 8,
     "deliver": 8,
+    "deliver_killed": 1,
 }
 
 

@@ -660,7 +660,7 @@ class StudyMixin:
             hidden = hidden_until(facts.buried_until, siblings, self._day_end)
             rows.append(derived_state(facts, note.get(facts.card_id), scheduler, hidden))
         stored = queue_rows.state_values(w, [row[0] for row in rows])
-        queue_rows.update_state_values(w, [row for row in rows if row[0] in stored and row != stored[row[0]]])
+        queue_rows.update_changed_states(w, [row for row in rows if row[0] in stored], stored)
         queue_rows.insert_state_values(w, [row for row in rows if row[0] not in stored])
         live = {row[0] for row in rows}
         queue_rows.delete_states(w, [c for c in card_ids if c not in live])
@@ -672,7 +672,8 @@ class StudyMixin:
         derived = sum(self._repair_states(w, course_id).cards for course_id in course_ids)
         if len(card_ids) > _DERIVED_ONE_BY_ONE and len(card_ids) > queue_rows.state_count(w) // 2:
             return derived + self._repair_states(w, None).cards  # most cards (a first transfer): one pass
-        return derived + (self._rederive(w, card_ids) if card_ids else 0)
+        with collector_paused():  # a first transfer's batch of reviews: the logs of thousands of cards
+            return derived + (self._rederive(w, card_ids) if card_ids else 0)
 
     def leeches(self, course: str | None = None) -> list[Card]:
         return self.cards(course, tag="leech")

@@ -188,6 +188,55 @@ def test_a_whole_home_sent_at_once_and_hundreds_of_answers_after_it_give_the_sam
     assert dump(a) == dump(b)
 
 
+def test_rows_all_new_here_inserted_whole_come_to_what_merging_them_one_by_one_gives(
+    tmp_path: Path, docs: Docs
+) -> None:
+    with open_home(tmp_path / "a") as a, open_home(tmp_path / "fast") as fast, open_home(tmp_path / "slow") as slow:
+        cards = geography(a)
+        a.import_paths([docs("compilers.html", html)], "Geography")
+        for card in cards:
+            a.answer(card, "good")
+        a.undo()  # a void marker
+        a.edit_card(cards[0], back="Paris, on the Seine", add_tags=["exam"])
+        a.bury(cards[1])
+        a.delete_card(cards[2])
+        batch, cursor = a.changes_since(0)
+        assert {"course", "note", "card", "review", "review_void", "chunk", "tag_entry"} <= set(batch.tables)
+        for _ in range(2):  # a whole home, then answers (and an undo) to cards both homes have
+            # every row of every table is new to "fast": each table's rows are inserted whole
+            assert fast.apply_changes(batch).rows == batch.size
+            # "slow" has one row of each table first, so the rest of each table meets a row that is here: merged
+            # row by row, column by column
+            first = msgspec.structs.replace(batch, tables={t: rows[:1] for t, rows in batch.tables.items()})
+            slow.apply_changes(first)
+            slow.apply_changes(batch)
+            assert dump(fast) == dump(slow) == dump(a)
+            for card in cards[3:]:
+                a.answer(card, "again")
+            a.undo()
+            batch, cursor = a.changes_since(cursor)
+        assert hits(fast, "automaton") == hits(slow, "automaton") == hits(a, "automaton") != []
+        assert fast.changes_since(0)[0].size == slow.changes_since(0)[0].size == 0  # neither logged them again
+        assert fast.doctor(rebuild=True)["identical"] and slow.doctor(rebuild=True)["identical"]
+
+
+def test_merge_rows_inserts_rows_new_here_whole_and_merges_rows_here_column_by_column(
+    homes: tuple[Aksio, Aksio],
+) -> None:
+    a, b = homes
+    a.add_course("Geography", tags=["europe"])
+    rows = list(stamps.stamped_rows(a.db, "course", [c.id for c in a.courses()]))
+    with b.db.write() as w:
+        assert stamps.merge_rows(w, "course", rows) is None  # new here: inserted as they are
+        assert stamps.merge_rows(w, "course", rows) == {}  # here, nothing later: nothing taken
+    a.edit_course("Geography", description="Capitals")
+    rows = list(stamps.stamped_rows(a.db, "course", [c.id for c in a.courses()]))
+    with b.db.write() as w:
+        assert stamps.merge_rows(w, "course", rows) == {rows[0][0]: ["description"]}
+        assert stamps.merge_rows(w, "course", rows + rows) == {}  # named twice: merged, not inserted twice
+    assert b.course("Geography").description == "Capitals"
+
+
 # -- conflicts ----------------------------------------------------------------------------------------------
 
 

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -739,26 +738,25 @@ class StudyMixin:
         changed in it: its states follow, as they derive from them)."""
         self.study_queue.changed()
         with collector_paused():
-            # The review-hour cache is one statement, which SQLite runs without holding the GIL: it is recounted
-            # on another core while this one replays, which needs nothing from the connection until the writes.
-            with self.db.shared_with_a_thread(), ThreadPoolExecutor(1) as meanwhile:
-                hours = meanwhile.submit(activity_rows.rebuild_hours, w) if course_id is None else None
-                found, stale, missing, orphans = self._replayed_states(w, course_id)
-                if hours is not None:
-                    hours.result()
-            queue_rows.update_state_values(w, stale)
+            # the whole log's pass counts the review-hour cache too (a second pass over a million reviews in SQL
+            # took as long as the replay's own)
+            hours: dict[str, list[int]] | None = {} if course_id is None else None
+            found, stale, missing, orphans, stored = self._replayed_states(w, course_id, hours)
+            if hours is not None:
+                activity_rows.replace_hours(w, hours)
+            queue_rows.update_changed_states(w, stale, stored)
             queue_rows.insert_state_values(w, missing)
             queue_rows.delete_states(w, orphans)
         return found
 
     def _replayed_states(
-        self, db: Database | Writer, course_id: str | None
-    ) -> tuple[StateCheck, list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
+        self, db: Database | Writer, course_id: str | None, hours: dict[str, list[int]] | None = None
+    ) -> tuple[StateCheck, list[tuple[Any, ...]], list[tuple[Any, ...]], list[str], dict[str, tuple[Any, ...]]]:
         """What is wrong in the cache, and the rows that right it: (check, stale rows' replayed values, missing
-        rows' values, card ids whose rows should go)."""
+        rows' values, card ids whose rows should go, the rows as stored). ``hours``: see ``review_logs``."""
         cards = [CardFacts._make(c) for c in queue_rows.live_cards(db, course_id)]
-        logs = queue_rows.review_logs(db, course_id)
-        stored = queue_rows.state_values(db, [c.card_id for c in cards])
+        logs = queue_rows.review_logs(db, course_id, hours)
+        stored = queue_rows.stored_states(db, course_id)
         schedulers = {c: self._scheduler(self.course(c)) for c in {card.course_id for card in cards}}
         shared = queue_rows.notes_with_siblings(db, course_id)
         now = _ts(self.now())
@@ -779,7 +777,7 @@ class StudyMixin:
                 stale.append(fresh)
         orphans = queue_rows.orphan_states(db, course_id)
         found = StateCheck(cards=len(cards), stale=len(stale), missing=len(missing), orphans=len(orphans))
-        return found, stale, missing, orphans
+        return found, stale, missing, orphans, stored
 
 
 def _answered_elsewhere(card_id: str) -> Conflict:

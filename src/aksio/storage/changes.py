@@ -15,6 +15,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from graphlib import TopologicalSorter
+from itertools import starmap
 from typing import Any
 
 from aksio.bulk import collector_paused
@@ -89,11 +90,11 @@ def _outgoing(db: Database, after: int, limit: int) -> ChangeBatch:
     for table in merge_order(db):
         ids = list(picked.get(table, ()))
         if ids:
-            found = {
-                row_id: RowChange(id=row_id, stamp=base, values=values, stamps=own)
-                for row_id, values, base, own in stamps.stamped_rows(db, table, ids)
-            }
-            tables[table] = [found[i] for i in ids if i in found]  # in the log's order: a parent before its child
+            rows = list(starmap(_row_change, stamps.stamped_rows(db, table, ids)))
+            if [row.id for row in rows] != ids:  # in the log's order: a parent before its child
+                found = {row.id: row for row in rows}
+                rows = [found[i] for i in ids if i in found]
+            tables[table] = rows
     blobs = sorted({r.values["sha256"] for r in tables.get("document", ()) if not r.values.get("deleted")})
     mark = db.conn.execute("SELECT stamp FROM hlc_mark WHERE id = 1").fetchone()
     return ChangeBatch(
@@ -107,15 +108,23 @@ def _outgoing(db: Database, after: int, limit: int) -> ChangeBatch:
     )
 
 
+def _row_change(row_id: str, values: dict[str, Any], stamp: str, stamps: dict[str, str]) -> RowChange:
+    return RowChange(row_id, stamp, values, stamps)
+
+
 def _logged_rows(db: Database, after: int, limit: int) -> tuple[dict[str, dict[str, None]], int]:
     """The rows the log names after ``after``, in the order first named, by table, at most ``limit`` of them;
     and the last entry read (every entry up to it names one of these rows)."""
     picked: dict[str, dict[str, None]] = {}
     count, upto = 0, after
-    for seq, table, row_id in db.conn.execute(
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: no sqlite3.Row per entry (a first transfer reads a million)
+    named, ids = "", {}  # the table of the entry before, and its rows: entries come in runs of one table
+    for seq, table, row_id in cursor.execute(
         "SELECT seq, tbl, row_id FROM change_log WHERE seq > ? ORDER BY seq", (after,)
     ):
-        ids = picked.setdefault(table, {})
+        if table != named:
+            named, ids = table, picked.setdefault(table, {})
         if row_id not in ids:
             if count >= limit:
                 break

@@ -1,6 +1,6 @@
 """The sync protocol over HTTP, shared by the client (``aksio_sync.client``) and the server (``aksio_server``).
 
-Every request says ``Aksio-Protocol: <PROTOCOL>``; a server answers a client older than it supports with 426
+Every request says ``Aksio-Protocol: <VERSION>``; a server answers a client older than it supports with 426
 ("please upgrade"), and a client refuses a server that says a newer one. Signed-in routes take the device token
 that ``/api/v1/accounts/login`` gave, as ``Authorization: Bearer <token>``.
 
@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from aksio.records import FrozenRecord
 
-PROTOCOL = 1  # this client's and server's version of the protocol
-OLDEST = 1  # the oldest client version a server of this code still serves
 HEADER = "Aksio-Protocol"
+VERSION = 1
+"""What this Aksio speaks. Raised when a request or response changes in a way an older peer would misread."""
 MORE = "Aksio-More"
 IDEMPOTENCY = "Idempotency-Key"
 MEDIA = "application/x-aksio-changes"

@@ -11,6 +11,8 @@ ids of their own, never changed once made, so they never conflict.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from msgspec import field
@@ -33,6 +35,37 @@ class RowChange(FrozenRecord, frozen=True):
     stamp: str  # the stamp of every column not in ``stamps``
     values: dict[str, Any]
     stamps: dict[str, str] = field(default_factory=dict)
+
+
+    def columns(self) -> dict[str, tuple[Any, str]]:
+        """Each value with the stamp of its write."""
+        return {c: (v, self.stamps.get(c, self.stamp)) for c, v in self.values.items()}
+
+    @classmethod
+    def of(cls, row_id: str, columns: Mapping[str, tuple[Any, str]]) -> RowChange:
+        """The row given as its columns with their stamps, carrying their most common stamp once."""
+        counted = Counter(stamp for _, stamp in columns.values())
+        base = min(counted, key=lambda stamp: (-counted[stamp], stamp)) if counted else ""
+        return cls(
+            id=row_id,
+            stamp=base,
+            values={c: v for c, (v, _) in columns.items()},
+            stamps={c: stamp for c, (_, stamp) in columns.items() if stamp != base},
+        )
+
+
+def merge_columns(
+    here: Mapping[str, tuple[Any, str]] | None, incoming: Mapping[str, tuple[Any, str]]
+) -> dict[str, tuple[Any, str]] | None:
+    """A row's columns after another device's version of it is merged, as a device merges it: each column
+    takes the incoming value whose stamp is later than its own (a stamp ends with its device's id, so two
+    writes never tie), a column or row not here takes what comes. None when nothing comes out newer. The
+    server keeps its users' rows by this rule; a device's storage applies the same rule in SQL
+    (``aksio.storage.stamps``), and a test holds the two to the same results."""
+    if here is None:
+        return dict(incoming)
+    later = {c: vs for c, vs in incoming.items() if c not in here or vs[1] > here[c][1]}
+    return {**here, **later} if later else None
 
 
 class ChangeBatch(FrozenRecord, frozen=True):

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -660,7 +659,7 @@ class StudyMixin:
             hidden = hidden_until(facts.buried_until, siblings, self._day_end)
             rows.append(derived_state(facts, note.get(facts.card_id), scheduler, hidden))
         stored = queue_rows.state_values(w, [row[0] for row in rows])
-        queue_rows.update_state_values(w, [row for row in rows if row[0] in stored and row != stored[row[0]]])
+        queue_rows.update_changed_states(w, [row for row in rows if row[0] in stored], stored)
         queue_rows.insert_state_values(w, [row for row in rows if row[0] not in stored])
         live = {row[0] for row in rows}
         queue_rows.delete_states(w, [c for c in card_ids if c not in live])
@@ -672,7 +671,8 @@ class StudyMixin:
         derived = sum(self._repair_states(w, course_id).cards for course_id in course_ids)
         if len(card_ids) > _DERIVED_ONE_BY_ONE and len(card_ids) > queue_rows.state_count(w) // 2:
             return derived + self._repair_states(w, None).cards  # most cards (a first transfer): one pass
-        return derived + (self._rederive(w, card_ids) if card_ids else 0)
+        with collector_paused():  # a first transfer's batch of reviews: the logs of thousands of cards
+            return derived + (self._rederive(w, card_ids) if card_ids else 0)
 
     def leeches(self, course: str | None = None) -> list[Card]:
         return self.cards(course, tag="leech")
@@ -738,26 +738,25 @@ class StudyMixin:
         changed in it: its states follow, as they derive from them)."""
         self.study_queue.changed()
         with collector_paused():
-            # The review-hour cache is one statement, which SQLite runs without holding the GIL: it is recounted
-            # on another core while this one replays, which needs nothing from the connection until the writes.
-            with self.db.shared_with_a_thread(), ThreadPoolExecutor(1) as meanwhile:
-                hours = meanwhile.submit(activity_rows.rebuild_hours, w) if course_id is None else None
-                found, stale, missing, orphans = self._replayed_states(w, course_id)
-                if hours is not None:
-                    hours.result()
-            queue_rows.update_state_values(w, stale)
+            # the whole log's pass counts the review-hour cache too (a second pass over a million reviews in SQL
+            # took as long as the replay's own)
+            hours: dict[str, list[int]] | None = {} if course_id is None else None
+            found, stale, missing, orphans, stored = self._replayed_states(w, course_id, hours)
+            if hours is not None:
+                activity_rows.replace_hours(w, hours)
+            queue_rows.update_changed_states(w, stale, stored)
             queue_rows.insert_state_values(w, missing)
             queue_rows.delete_states(w, orphans)
         return found
 
     def _replayed_states(
-        self, db: Database | Writer, course_id: str | None
-    ) -> tuple[StateCheck, list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
+        self, db: Database | Writer, course_id: str | None, hours: dict[str, list[int]] | None = None
+    ) -> tuple[StateCheck, list[tuple[Any, ...]], list[tuple[Any, ...]], list[str], dict[str, tuple[Any, ...]]]:
         """What is wrong in the cache, and the rows that right it: (check, stale rows' replayed values, missing
-        rows' values, card ids whose rows should go)."""
+        rows' values, card ids whose rows should go, the rows as stored). ``hours``: see ``review_logs``."""
         cards = [CardFacts._make(c) for c in queue_rows.live_cards(db, course_id)]
-        logs = queue_rows.review_logs(db, course_id)
-        stored = queue_rows.state_values(db, [c.card_id for c in cards])
+        logs = queue_rows.review_logs(db, course_id, hours)
+        stored = queue_rows.stored_states(db, course_id)
         schedulers = {c: self._scheduler(self.course(c)) for c in {card.course_id for card in cards}}
         shared = queue_rows.notes_with_siblings(db, course_id)
         now = _ts(self.now())
@@ -778,7 +777,7 @@ class StudyMixin:
                 stale.append(fresh)
         orphans = queue_rows.orphan_states(db, course_id)
         found = StateCheck(cards=len(cards), stale=len(stale), missing=len(missing), orphans=len(orphans))
-        return found, stale, missing, orphans
+        return found, stale, missing, orphans, stored
 
 
 def _answered_elsewhere(card_id: str) -> Conflict:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -183,6 +186,55 @@ def test_a_whole_home_sent_at_once_and_hundreds_of_answers_after_it_give_the_sam
     assert len(batch.tables["review"]) == 700
     b.apply_changes(batch)
     assert dump(a) == dump(b)
+
+
+def test_rows_all_new_here_inserted_whole_come_to_what_merging_them_one_by_one_gives(
+    tmp_path: Path, docs: Docs
+) -> None:
+    with open_home(tmp_path / "a") as a, open_home(tmp_path / "fast") as fast, open_home(tmp_path / "slow") as slow:
+        cards = geography(a)
+        a.import_paths([docs("compilers.html", html)], "Geography")
+        for card in cards:
+            a.answer(card, "good")
+        a.undo()  # a void marker
+        a.edit_card(cards[0], back="Paris, on the Seine", add_tags=["exam"])
+        a.bury(cards[1])
+        a.delete_card(cards[2])
+        batch, cursor = a.changes_since(0)
+        assert {"course", "note", "card", "review", "review_void", "chunk", "tag_entry"} <= set(batch.tables)
+        for _ in range(2):  # a whole home, then answers (and an undo) to cards both homes have
+            # every row of every table is new to "fast": each table's rows are inserted whole
+            assert fast.apply_changes(batch).rows == batch.size
+            # "slow" has one row of each table first, so the rest of each table meets a row that is here: merged
+            # row by row, column by column
+            first = msgspec.structs.replace(batch, tables={t: rows[:1] for t, rows in batch.tables.items()})
+            slow.apply_changes(first)
+            slow.apply_changes(batch)
+            assert dump(fast) == dump(slow) == dump(a)
+            for card in cards[3:]:
+                a.answer(card, "again")
+            a.undo()
+            batch, cursor = a.changes_since(cursor)
+        assert hits(fast, "automaton") == hits(slow, "automaton") == hits(a, "automaton") != []
+        assert fast.changes_since(0)[0].size == slow.changes_since(0)[0].size == 0  # neither logged them again
+        assert fast.doctor(rebuild=True)["identical"] and slow.doctor(rebuild=True)["identical"]
+
+
+def test_merge_rows_inserts_rows_new_here_whole_and_merges_rows_here_column_by_column(
+    homes: tuple[Aksio, Aksio],
+) -> None:
+    a, b = homes
+    a.add_course("Geography", tags=["europe"])
+    rows = list(stamps.stamped_rows(a.db, "course", [c.id for c in a.courses()]))
+    with b.db.write() as w:
+        assert stamps.merge_rows(w, "course", rows) is None  # new here: inserted as they are
+        assert stamps.merge_rows(w, "course", rows) == {}  # here, nothing later: nothing taken
+    a.edit_course("Geography", description="Capitals")
+    rows = list(stamps.stamped_rows(a.db, "course", [c.id for c in a.courses()]))
+    with b.db.write() as w:
+        assert stamps.merge_rows(w, "course", rows) == {rows[0][0]: ["description"]}
+        assert stamps.merge_rows(w, "course", rows + rows) == {}  # named twice: merged, not inserted twice
+    assert b.course("Geography").description == "Capitals"
 
 
 # -- conflicts ----------------------------------------------------------------------------------------------
@@ -404,9 +456,47 @@ T = TypeVar("T")
 Pick = Callable[[Sequence[T]], T]
 
 
+_MERGE_IN_A_CHILD = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from aksio.changes import ChangeBatch
+from aksio.clock import FixedClock
+from aksio.service import Aksio
+
+batch = msgspec.msgpack.decode(Path(sys.argv[2]).read_bytes(), type=ChangeBatch)
+with Aksio.open(Path(sys.argv[1]), FixedClock(datetime.fromisoformat(sys.argv[3])), tz=UTC) as home:
+    print("merging", flush=True)
+    home.apply_changes(batch)
+"""
+
+
+def merge_killed(home: Aksio, batch: ChangeBatch, after: float) -> None:
+    """Merge ``batch`` into ``home`` in a child process killed ``after`` seconds into its merge (a merge of a
+    few rows takes milliseconds: some are killed halfway, some just after)."""
+    packed = home.paths.home / "killed-batch.msgpack"
+    packed.write_bytes(msgspec.msgpack.encode(batch))
+    child = subprocess.Popen(
+        [sys.executable, "-c", _MERGE_IN_A_CHILD, str(home.paths.home), str(packed), home.now().isoformat()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    started = child.stdout.readline()
+    time.sleep(after)
+    child.kill()
+    child.wait(timeout=30)
+    child.stdout.close()
+    assert started == b"merging\n"
+
+
 class Fleet:
     """Three homes, one clock three hours ahead and one a day behind, that edit, answer, import and delete apart,
-    while batches travel between them in any order, some twice, some never (until a last exchange of everything).
+    while batches travel between them in any order, some twice, some never (until a last exchange of everything),
+    some merged by a process killed before, during or after its merge.
     They must end holding the same."""
 
     def __init__(self, tmp: Path) -> None:
@@ -433,7 +523,7 @@ class Fleet:
             return
         i = pick(range(len(self.homes)))
         home = self.homes[i]
-        if op in ("put_out", "deliver"):
+        if op in ("put_out", "deliver", "deliver_killed"):
             self._travel(op, i, pick)
         elif op == "add_course":
             home.add_course(f"Course {self.made}", tags=pick([[], ["exam"]]))
@@ -498,6 +588,9 @@ class Fleet:
                 self.sent[i].append(batch)
         elif self.sent[i]:  # batches put out, old or new, seen before or not, reach another home
             target = pick([h for j, h in enumerate(self.homes) if j != i])
+            if op == "deliver_killed":  # merged by a process killed at some point: all of it happens or none
+                merge_killed(target, pick(self.sent[i]), pick([0.0, 0.002, 0.005, 0.01, 0.03]))
+                return
             for _ in range(pick(range(1, 4))):
                 target.apply_changes(pick(self.sent[i]))
 
@@ -542,6 +635,7 @@ OPS = {
     "time_passes": 4,
     "put_out": 8,
     "deliver": 8,
+    "deliver_killed": 1,
 }
 
 

@@ -267,8 +267,9 @@ def test_undo_reads_through_indexes_and_never_the_change_log(app: Aksio, clock: 
                 plans[sql] = [r[3] for r in app.db.query(f"EXPLAIN QUERY PLAN {sql}")]
     assert not [s for s in plans if "change_log" in s and not s.startswith("INSERT INTO change_log")]
     # the one scan is of the undo stack, newest entry first (it holds at most ~50); the rest are index searches
-    # (and a look at the schema, once per connection)
+    # (and a look at the schema, once per connection; a walk along ids given as one JSON list is no table's scan)
     scans = [(s, step) for s, p in plans.items() for step in p if step.startswith("SCAN")]
+    scans = [(s, step) for s, step in scans if not step.startswith("SCAN j VIRTUAL TABLE")]
     assert [step for s, step in scans if not (step == "SCAN u" and "FROM undo_log u" in s)] in (
         [],
         ["SCAN sqlite_schema"],

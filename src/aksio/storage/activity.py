@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from aksio.storage.db import Database, Writer
-from aksio.storage.reviews import VOIDED_REVIEWS
 
 
 def answers_per_hour(db: Database, since: str, until: str) -> list[tuple[str, int]]:
@@ -64,19 +63,11 @@ def count_answers(w: Writer, answers: Iterable[tuple[str, int]]) -> None:
     )
 
 
-def rebuild_hours(w: Writer) -> None:
-    """The ``review_hour`` cache recomputed from the review log."""
+def replace_hours(w: Writer, hours: dict[str, list[int]]) -> None:
+    """The ``review_hour`` cache made again from the counting answers and their milliseconds by hour (counted by
+    the rebuild in its pass over the review log: ``queue.review_logs``)."""
     w.execute("DELETE FROM review_hour")
-    w.execute(
-        "INSERT INTO review_hour (hour, answers, ms) SELECT substr(reviewed_at, 1, 13), count(*), sum(duration_ms) "
-        "FROM review WHERE deleted = 0 GROUP BY 1"
-    )
-    # less the voided answers, as undo took them back
-    w.execute(
-        "UPDATE review_hour SET answers = answers - voided.n, ms = ms - voided.spent FROM (SELECT "
-        "substr(r.reviewed_at, 1, 13) AS hour, count(*) AS n, sum(r.duration_ms) AS spent "
-        f"FROM {VOIDED_REVIEWS} WHERE r.deleted = 0 GROUP BY 1) AS voided WHERE voided.hour = review_hour.hour"
-    )
+    w.executemany("INSERT INTO review_hour (hour, answers, ms) VALUES (?, ?, ?)", [(h, *v) for h, v in hours.items()])
 
 
 def insert_session(

@@ -11,11 +11,14 @@ change log: those changes are their own device's to send (see the README's desig
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from graphlib import TopologicalSorter
+from itertools import starmap
 from typing import Any
 
+from aksio.bulk import collector_paused
 from aksio.changes import FORMAT, STAMP, ChangeBatch, HeldChange, MergeReport, RowChange
 from aksio.errors import AksioError, BadBatch
 from aksio.records import Record
@@ -37,6 +40,7 @@ CASCADE = (
     ("question", "course_id", "course"),
     ("card_import", "course_id", "course"),
 )
+_STAMPS = re.compile(f"(?:{STAMP.pattern}\n)*{STAMP.pattern}")  # stamps one a line
 # the course columns a card's scheduling derives from: a change to them derives every card of the course again
 _SCHEDULING = frozenset({"desired_retention", "srs"})
 _PARENTS: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -74,18 +78,23 @@ def merge_order(db: Database) -> tuple[str, ...]:
 def outgoing(db: Database, after: int, limit: int) -> ChangeBatch:
     """The rows this device changed after its change log's ``after``, with their current values and stamps: at
     most ``limit`` rows named by the log, with what travels with them (a note's cards, a row's tag entries).
-    Read inside one read transaction."""
+    Read inside one read transaction. (The cyclic collector waits: a first transfer holds 50k rows of dicts.)"""
+    with collector_paused():
+        return _outgoing(db, after, limit)
+
+
+def _outgoing(db: Database, after: int, limit: int) -> ChangeBatch:
     picked, upto = _logged_rows(db, after, limit)
     _add_carried(db, picked)
     tables: dict[str, list[RowChange]] = {}
     for table in merge_order(db):
         ids = list(picked.get(table, ()))
         if ids:
-            found = {
-                row_id: RowChange(id=row_id, stamp=base, values=values, stamps=own)
-                for row_id, values, base, own in stamps.stamped_rows(db, table, ids)
-            }
-            tables[table] = [found[i] for i in ids if i in found]  # in the log's order: a parent before its child
+            rows = list(starmap(_row_change, stamps.stamped_rows(db, table, ids)))
+            if [row.id for row in rows] != ids:  # in the log's order: a parent before its child
+                found = {row.id: row for row in rows}
+                rows = [found[i] for i in ids if i in found]
+            tables[table] = rows
     blobs = sorted({r.values["sha256"] for r in tables.get("document", ()) if not r.values.get("deleted")})
     mark = db.conn.execute("SELECT stamp FROM hlc_mark WHERE id = 1").fetchone()
     return ChangeBatch(
@@ -99,15 +108,23 @@ def outgoing(db: Database, after: int, limit: int) -> ChangeBatch:
     )
 
 
+def _row_change(row_id: str, values: dict[str, Any], stamp: str, stamps: dict[str, str]) -> RowChange:
+    return RowChange(row_id, stamp, values, stamps)
+
+
 def _logged_rows(db: Database, after: int, limit: int) -> tuple[dict[str, dict[str, None]], int]:
     """The rows the log names after ``after``, in the order first named, by table, at most ``limit`` of them;
     and the last entry read (every entry up to it names one of these rows)."""
     picked: dict[str, dict[str, None]] = {}
     count, upto = 0, after
-    for seq, table, row_id in db.conn.execute(
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: no sqlite3.Row per entry (a first transfer reads a million)
+    named, ids = "", {}  # the table of the entry before, and its rows: entries come in runs of one table
+    for seq, table, row_id in cursor.execute(
         "SELECT seq, tbl, row_id FROM change_log WHERE seq > ? ORDER BY seq", (after,)
     ):
-        ids = picked.setdefault(table, {})
+        if table != named:
+            named, ids = table, picked.setdefault(table, {})
         if row_id not in ids:
             if count >= limit:
                 break
@@ -123,10 +140,10 @@ def _add_carried(db: Database, picked: dict[str, dict[str, None]]) -> None:
     notes = list(picked.get("note", ()))
     if notes:
         cards = picked.setdefault("card", {})
-        for start in range(0, len(notes), 500):
-            part = notes[start : start + 500]
-            rows = db.conn.execute(f"SELECT id FROM card WHERE note_id IN ({','.join('?' * len(part))})", part)
-            cards.update((r[0], None) for r in rows)
+        rows = db.conn.execute(
+            "SELECT k.id FROM json_each(?) AS j JOIN card AS k ON k.note_id = j.value", (json.dumps(notes),)
+        )
+        cards.update((r[0], None) for r in rows)
     entries = picked.setdefault("tag_entry", {})
     for table in sorted(tags.TAGGED):
         entries.update(dict.fromkeys(tags.entries_of(db, list(picked.get(table, ())))))
@@ -139,7 +156,13 @@ def merge(w: Writer, batch: ChangeBatch) -> Merged:
     """Merge another device's batch, inside ``w``'s transaction: every row column by column, parents first, a
     row whose parent is missing held (and the rows held before merged if theirs came); rows arriving under a
     deleted parent deleted; the search index kept. A batch that cannot be merged raises ``BadBatch`` before
-    or while writing: the caller's transaction then rolls back whole."""
+    or while writing: the caller's transaction then rolls back whole. (The cyclic collector waits, as a batch
+    of 50k rows of dicts would set it off again and again to free nothing.)"""
+    with collector_paused():
+        return _merge(w, batch)
+
+
+def _merge(w: Writer, batch: ChangeBatch) -> Merged:
     check(w.db, batch)
     run = _Merge(w, batch.name)
     if batch.high:
@@ -155,7 +178,7 @@ def merge(w: Writer, batch: ChangeBatch) -> Merged:
     run.report.held = int(w.conn.execute("SELECT count(*) FROM held_change").fetchone()[0])
     return Merged(
         report=run.report,
-        cards=_cards_to_derive(w, run.scheduled),
+        cards=_cards_to_derive(w, run.scheduled, run.answered),
         courses=sorted(run.scheduling),
         blobs=batch.blobs,
     )
@@ -173,16 +196,37 @@ def check(db: Database, batch: ChangeBatch) -> None:
         if table not in SYNCED:
             raise BadBatch(f"{name} changes a table this version of Aksio does not know ({table!r}): upgrade Aksio")
         known = set(stamps.value_columns(db, table)) | ({"tags"} if table in tags.TAGGED else set())
-        for row in rows:
-            if not row.values.keys() <= known:
-                unknown = sorted(row.values.keys() - known)[0]
-                raise BadBatch(
-                    f"{name} changes {table}.{unknown}, a column this version of Aksio does not know: upgrade Aksio"
-                )
-            if not row.id or not row.values or not row.stamps.keys() <= row.values.keys():
-                raise BadBatch(f"{name} is damaged: a {table} row without an id or values")
-            if not STAMP.fullmatch(row.stamp) or (row.stamps and not all(map(STAMP.fullmatch, row.stamps.values()))):
-                raise BadBatch(f"{name} is damaged: {table} {row.id} has a stamp that is not one")
+        if not _sound(rows, known):
+            _refuse(name, table, rows, known)
+
+
+def _sound(rows: Sequence[RowChange], known: set[str]) -> bool:
+    """Whether every row is whole, of known columns and stamped, checked over all the rows at once (a first
+    transfer's batch holds 50k): the columns as one set, the stamps as one string."""
+    given: set[str] = set().union(*(row.values.keys() for row in rows))
+    if not given <= known or not all(row.id and row.values for row in rows):
+        return False
+    if not all(row.stamps.keys() <= row.values.keys() for row in rows if row.stamps):
+        return False
+    given_stamps = [row.stamp for row in rows]
+    given_stamps.extend(stamp for row in rows if row.stamps for stamp in row.stamps.values())
+    lines = "\n".join(given_stamps)
+    return lines.count("\n") == len(given_stamps) - 1 and _STAMPS.fullmatch(lines) is not None
+
+
+def _refuse(name: str, table: str, rows: Sequence[RowChange], known: set[str]) -> None:
+    """Raise, for the first row that is not sound, what is wrong with it."""
+    for row in rows:
+        if not row.values.keys() <= known:
+            unknown = sorted(row.values.keys() - known)[0]
+            raise BadBatch(
+                f"{name} changes {table}.{unknown}, a column this version of Aksio does not know: upgrade Aksio"
+            )
+        if not row.id or not row.values or not row.stamps.keys() <= row.values.keys():
+            raise BadBatch(f"{name} is damaged: a {table} row without an id or values")
+        if not STAMP.fullmatch(row.stamp) or (row.stamps and not all(map(STAMP.fullmatch, row.stamps.values()))):
+            raise BadBatch(f"{name} is damaged: {table} {row.id} has a stamp that is not one")
+    raise BadBatch(f"{name} is damaged: a {table} row is not one")
 
 
 class _Merge:
@@ -194,26 +238,25 @@ class _Merge:
         self.report = MergeReport()
         self.touched: dict[str, set[str]] = {}  # rows inserted or changed, by table
         self.scheduled: dict[str, set[str]] = {}  # ... of those, the ones a card's scheduling state derives from
+        self.answered: set[str] = set()  # cards of the reviews and void markers new here (their state derives again)
         self.scheduling: set[str] = set()  # courses whose scheduling options changed
-        self.present: set[tuple[str, str]] = set()  # rows known to be here (parents looked up, rows merged)
+        self.present: dict[str, set[str]] = {}  # rows known to be here, by table (parents looked up, rows merged)
 
     def rows(self, table: str, rows: Sequence[stamps.Stamped]) -> None:
         """Merge rows of one table, in order (a parent before the child that names it), holding those whose
         parent is not here."""
-        self._look_up_parents(table, rows)
-        ready, held = [], []
-        for row in rows:
-            waits_for = self._missing_parent(table, row[1])
-            if waits_for is not None:
-                held.append((row, waits_for))
-                continue
-            ready.append(row)
-            self.present.add((table, row[0]))
+        ready, held = self._ready(table, rows)
         if held:
             self._check_held(table, [row for row, _ in held])
             for row, waits_for in held:
                 _hold(self.w, table, row, waits_for, self.batch)
+        if not ready:
+            return
+        self.present.setdefault(table, set()).update(row[0] for row in ready)
         taken = self._apply(table, ready)
+        if taken is None:
+            self._inserted(table, ready)
+            return
         answers = []
         for row_id, values, _, _ in ready:
             if row_id not in taken:
@@ -234,9 +277,29 @@ class _Merge:
                 self._count_undo(values)
         activity.count_answers(self.w, answers)
 
-    def _apply(self, table: str, rows: Sequence[stamps.Stamped]) -> dict[str, list[str]]:
+    def _inserted(self, table: str, rows: Sequence[stamps.Stamped]) -> None:
+        """Keep account of rows all new here, inserted whole (``rows`` above, in bulk): every one took every
+        column, so a card's or a note's state derives from it, a review is an answer to count, a marker takes its
+        answer out, and a course has no card with a state yet."""
+        ids = [row[0] for row in rows]
+        self.report.rows += len(ids)
+        self.touched.setdefault(table, set()).update(ids)
+        if table in _REVIEWS:  # the values are the rows as stored: their cards are known
+            self.answered.update(values["card_id"] for _, values, _, _ in rows)
+        elif table in STATE_COLUMNS:
+            self.scheduled.setdefault(table, set()).update(ids)
+        if table == "review":
+            live = (values for _, values, _, _ in rows if not values.get("deleted"))
+            activity.count_answers(self.w, [(v["reviewed_at"], int(v.get("duration_ms") or 0)) for v in live])
+        elif table == "review_void":
+            for _, values, _, _ in rows:
+                self._count_undo(values)
+
+    def _apply(self, table: str, rows: Sequence[stamps.Stamped]) -> dict[str, list[str]] | None:
+        """``stamps.merge_rows``: the columns taken by row, or None when every row was new here and inserted whole;
+        a row the schema refuses makes the batch a damaged one."""
         try:
-            return stamps.apply_rows(self.w, table, rows)
+            return stamps.merge_rows(self.w, table, rows)
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as exc:
             # a value the schema refuses, or one that is no value (a list): a damaged or forged batch
             raise BadBatch(f"{self.batch} is damaged: {table}: {exc}") from None
@@ -267,26 +330,47 @@ class _Merge:
         if not deleted and voids == 1 and not values.get("deleted"):
             activity.count_answer(self.w, reviewed_at, duration, sign=-1)
 
-    def _look_up_parents(self, table: str, rows: Sequence[stamps.Stamped]) -> None:
-        """Find which of the parent rows these rows name are here (a query per few hundred)."""
+    def _ready(
+        self, table: str, rows: Sequence[stamps.Stamped]
+    ) -> tuple[Sequence[stamps.Stamped], list[tuple[stamps.Stamped, str]]]:
+        """The rows whose parents are here, in order, and the others with the parent each waits for."""
+        if not self._look_up_parents(table, rows):
+            return rows, []
+        ready, held = [], []
+        for row in rows:
+            waits_for = self._missing_parent(table, row[1])
+            if waits_for is None:
+                ready.append(row)
+                self.present.setdefault(table, set()).add(row[0])  # a row may be the parent of one after it
+            else:
+                held.append((row, waits_for))
+        return ready, held
+
+    def _look_up_parents(self, table: str, rows: Sequence[stamps.Stamped]) -> bool:
+        """Find which of the parent rows these rows name are here (one query per parent table); whether any is
+        not."""
+        missing = False
         for column, parent in parents(self.w.db, table):
-            wanted = sorted(
-                {
-                    value
-                    for _, values, _, _ in rows
-                    if (value := values.get(column)) is not None and (parent, value) not in self.present
-                }
-            )
-            for start in range(0, len(wanted), 500):
-                part = wanted[start : start + 500]
-                found = self.w.conn.execute(f"SELECT id FROM {parent} WHERE id IN ({','.join('?' * len(part))})", part)
-                self.present.update((parent, r[0]) for r in found)
+            have = self.present.setdefault(parent, set())
+            wanted = {values.get(column) for _, values, _, _ in rows}
+            wanted.discard(None)
+            wanted -= have
+            if wanted:
+                found = self.w.conn.execute(
+                    f"SELECT p.id FROM json_each(?) AS j JOIN {parent} AS p ON p.id = j.value",
+                    (json.dumps(sorted(wanted)),),
+                )
+                have.update(r[0] for r in found)
+                wanted -= have
+                # (a parent in the same table may come earlier in these rows: each row is then looked at in turn)
+                missing = missing or bool(wanted)
+        return missing
 
     def _missing_parent(self, table: str, values: dict[str, Any]) -> str | None:
         """The parent row (``"<table> <id>"``) a row names that is not here, if any (``_look_up_parents`` first)."""
         for column, parent in parents(self.w.db, table):
             value = values.get(column)
-            if value is not None and (parent, value) not in self.present:
+            if value is not None and value not in self.present.get(parent, ()):
                 return f"{parent} {value}"
         return None
 
@@ -414,10 +498,12 @@ def _deleted(w: Writer, table: str, ids: Iterable[str]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _cards_to_derive(w: Writer, touched: Mapping[str, set[str]]) -> list[str]:
+def _cards_to_derive(w: Writer, touched: Mapping[str, set[str]], answered: Iterable[str] = ()) -> list[str]:
     """The cards whose scheduling state a merge may have changed: those merged, those of the notes merged and of
-    the reviews merged, and their siblings (an answer hides a card's siblings for the day)."""
+    the reviews merged (``answered``: the cards of those new here, known from their rows), and their siblings (an
+    answer hides a card's siblings for the day)."""
     cards = set(touched.get("card", ()))
+    cards.update(answered)
     for table in _REVIEWS:  # an answer, or its undo
         if touched.get(table):
             rows = w.conn.execute(

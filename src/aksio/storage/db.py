@@ -172,21 +172,6 @@ class Database:
             known = self._columns[table] = tuple(r[1] for r in self.conn.execute(f"PRAGMA table_info({table})"))
         return known
 
-    @contextmanager
-    def shared_with_a_thread(self) -> Iterator[None]:
-        """While another thread runs statements on this connection: the write guard is lifted (the caller lets
-        that thread write only local tables). A Python authorizer needs the GIL inside SQLite's connection mutex,
-        and this thread takes the mutex holding the GIL: the two would deadlock. Lifting or setting it again makes
-        SQLite prepare each cached statement once more."""
-        if not self.guard.enforced:
-            yield
-            return
-        self.conn.set_authorizer(None)
-        try:
-            yield
-        finally:
-            self.conn.set_authorizer(self.guard)
-
     def quick_check(self) -> str:
         """SQLite's own check of the file's structure: "ok", or the first problem it found."""
         row = self.conn.execute("PRAGMA quick_check").fetchone()

@@ -37,6 +37,8 @@ _COLS = (
     "stability, difficulty, fsrs"
 )
 
+_STATE_COLUMNS = tuple(c.strip() for c in _COLS.split(","))
+
 
 def _row(r: Any) -> StateRow:
     values = list(r)
@@ -208,22 +210,40 @@ def scheduling_options(db: Database, course_id: str) -> tuple[Any, ...]:
 
 def state_values(db: Database | Writer, card_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
     """These cards' ``card_state`` rows as stored, in ``StateRow`` order with fsrs as JSON text, by card id:
-    a query per thousand cards instead of one per card."""
-    out: dict[str, tuple[Any, ...]] = {}
+    one query (the ids as one JSON parameter, so its text is the same for any number and stays prepared)."""
     cursor = db.conn.cursor()
     cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
-    for start in range(0, len(card_ids), _BATCH):
-        chunk = card_ids[start : start + _BATCH]
-        marks = ", ".join("?" * len(chunk))
-        for r in cursor.execute(f"SELECT {_COLS} FROM card_state WHERE card_id IN ({marks})", chunk):
-            out[r[0]] = r
-    return out
+    rows = cursor.execute(_STATES_OF, (json.dumps(list(card_ids)),))
+    return {r[0]: r for r in rows}
+
+
+def stored_states(db: Database | Writer, course_id: str | None = None) -> dict[str, tuple[Any, ...]]:
+    """Every cached state (of one course, or all) as ``state_values`` reads them, by card id: one pass."""
+    scope, params = (" WHERE course_id = ?", (course_id,)) if course_id else ("", ())
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
+    return {r[0]: r for r in cursor.execute(f"SELECT {_COLS} FROM card_state{scope}", params)}
 
 
 def update_state_values(w: Writer, rows: Sequence[tuple[Any, ...]]) -> None:
     """Overwrite existing rows with values in the form ``state_values`` reads them (the fsrs column as JSON text,
     as ``write_state`` stores it). An UPDATE: a third of what INSERT OR REPLACE's delete and insert cost."""
     w.executemany(_UPDATE_STATE, [(*row[1:], row[0]) for row in rows])
+
+
+def update_changed_states(w: Writer, rows: Sequence[tuple[Any, ...]], stored: dict[str, tuple[Any, ...]]) -> None:
+    """``update_state_values`` for rows read before (``stored``, as ``state_values`` gives them), writing only the
+    columns whose values changed: an UPDATE moves its row in every index over a column it sets, even to the value
+    it held, and a merge of 100 changes dirtied a third more pages for that."""
+    by_columns: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        old = stored[row[0]]
+        changed = tuple(i for i in range(1, len(row)) if row[i] != old[i])
+        if changed:
+            by_columns.setdefault(changed, []).append((*(row[i] for i in changed), row[0]))
+    for changed, params in by_columns.items():
+        sets = ", ".join(f"{_STATE_COLUMNS[i]} = ?" for i in changed)
+        w.executemany(f"UPDATE card_state SET {sets} WHERE card_id = ?", params)
 
 
 def insert_state_values(w: Writer, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -247,10 +267,15 @@ STATE_COLUMNS = {
     "card": frozenset({"note_id", "course_id", "suspended", "created_at", "buried_until", "deleted"}),
     "note": frozenset({"status", "new_order", "deleted"}),
 }
-_FACTS = (
-    "SELECT k.id, k.note_id, k.course_id, k.suspended, n.status = 'pending', "
-    f"{CREATED_SECONDS.format('k.created_at')}, n.new_order, k.buried_until "
-    "FROM card k JOIN note n ON n.id = k.note_id WHERE k.deleted = 0"
+_FACT_COLUMNS = (
+    "k.id, k.note_id, k.course_id, k.suspended, n.status = 'pending', "
+    f"{CREATED_SECONDS.format('k.created_at')}, n.new_order, k.buried_until"
+)
+_FACTS = f"SELECT {_FACT_COLUMNS} FROM card k JOIN note n ON n.id = k.note_id WHERE k.deleted = 0"
+# ... of the cards given as a JSON list, in its order
+_FACTS_OF = (
+    f"SELECT {_FACT_COLUMNS} FROM json_each(?) AS j JOIN card k ON k.id = j.value JOIN note n ON n.id = k.note_id "
+    "WHERE k.deleted = 0 ORDER BY j.key"
 )
 
 
@@ -279,10 +304,10 @@ def notes_with_siblings(db: Database | Writer, course_id: str | None = None) -> 
 
 
 def card_facts(db: Database | Writer, card_ids: Sequence[str]) -> list[tuple[Any, ...]]:
-    """``live_cards`` for a few cards."""
+    """``live_cards`` for a few cards, in the order given (one query)."""
     cursor = db.conn.cursor()
     cursor.row_factory = None
-    return [r for c in card_ids for r in cursor.execute(f"{_FACTS} AND k.id = ?", (c,))]
+    return cursor.execute(_FACTS_OF, (json.dumps(list(card_ids)),)).fetchall()
 
 
 def orphan_states(db: Database | Writer, course_id: str | None = None) -> list[str]:
@@ -302,7 +327,10 @@ _UPDATE_STATE = (
 )
 
 
-_BATCH = 1000
+_STATES_OF = (
+    f"SELECT {', '.join(f's.{c.strip()}' for c in _COLS.split(','))} FROM json_each(?) AS j "
+    "JOIN card_state AS s ON s.card_id = j.value"
+)
 
 
 def fsrs_value(text: str | None) -> dict[str, Any] | None:
@@ -310,9 +338,12 @@ def fsrs_value(text: str | None) -> dict[str, Any] | None:
     return json.loads(text) if text else None
 
 
-def review_logs(db: Database | Writer, course_id: str | None = None) -> dict[str, list[tuple[int, datetime]]]:
+def review_logs(
+    db: Database | Writer, course_id: str | None = None, hours: dict[str, list[int]] | None = None
+) -> dict[str, list[tuple[int, datetime]]]:
     """Every card's counting reviews (live, not voided) as (rating, time), in ``reviewed_at, id`` order, by card
-    id (of one course, or all).
+    id (of one course, or all). ``hours``, if given, gets the counting answers and their milliseconds by hour
+    (``YYYY-MM-DDTHH``: the ``review_hour`` cache, counted in the same pass rather than in a second one).
 
     One pass over the table in id order, then a stable sort of each card's reviews by time: ordering by card
     and time in SQL walks the (card_id, reviewed_at) index and looks each of a million rows up in the table,
@@ -324,22 +355,41 @@ def review_logs(db: Database | Writer, course_id: str | None = None) -> dict[str
     cursor = db.conn.cursor()
     cursor.row_factory = None
     rows = cursor.execute(
-        f"SELECT r.card_id, r.reviewed_at, r.rating FROM review r{join} WHERE r.deleted = 0 ORDER BY r.id", params
+        f"SELECT r.card_id, r.reviewed_at, r.rating, r.duration_ms FROM review r{join} WHERE r.deleted = 0 "
+        "ORDER BY r.id",
+        params,
     )
     found: dict[str, list[tuple[str, int]]] = {}
-    for card_id, reviewed_at, rating in rows:
-        reviews = found.get(card_id)
-        if reviews is None:
-            found[card_id] = reviews = []
-        reviews.append((reviewed_at, rating))
+    if hours is None:
+        for card_id, reviewed_at, rating, _ in rows:
+            reviews = found.get(card_id)
+            if reviews is None:
+                found[card_id] = reviews = []
+            reviews.append((reviewed_at, rating))
+    else:
+        for card_id, reviewed_at, rating, duration_ms in rows:
+            reviews = found.get(card_id)
+            if reviews is None:
+                found[card_id] = reviews = []
+            reviews.append((reviewed_at, rating))
+            hour = hours.get(reviewed_at[:13])
+            if hour is None:
+                hours[reviewed_at[:13]] = [1, duration_ms]
+            else:
+                hour[0] += 1
+                hour[1] += duration_ms
     voided = cursor.execute(
-        f"SELECT r.card_id, r.reviewed_at, r.rating FROM {VOIDED_REVIEWS}{join} WHERE r.deleted = 0",
+        f"SELECT r.card_id, r.reviewed_at, r.rating, r.duration_ms FROM {VOIDED_REVIEWS}{join} WHERE r.deleted = 0",
         params,
     ).fetchall()
-    for card_id, reviewed_at, rating in voided:
+    for card_id, reviewed_at, rating, duration_ms in voided:
         found[card_id].remove((reviewed_at, rating))
         if not found[card_id]:
             del found[card_id]
+        if hours is not None:
+            hour = hours[reviewed_at[:13]]
+            hour[0] -= 1
+            hour[1] -= duration_ms
     parse = datetime.fromisoformat
     by_time = itemgetter(0)  # the text, as SQL orders it; stable, so the same time keeps the id order
     return {

@@ -4,6 +4,7 @@ back (``undo_log``, local: ids, no saved state)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -69,19 +70,21 @@ def note_logs(db: Database | Writer, card_ids: Sequence[str]) -> dict[str, dict[
     card (a card without any is left out): what these cards' states and their siblings' burial derive from, in
     one query."""
     out: dict[str, dict[str, list[tuple[int, datetime]]]] = {}
-    for start in range(0, len(card_ids), 500):  # SQLite caps a statement's parameters
-        part = list(card_ids[start : start + 500])
-        rows = db.conn.execute(
-            "SELECT k.note_id, k.id, r.rating, r.reviewed_at FROM card k JOIN review r ON r.card_id = k.id "
-            f"WHERE k.note_id IN (SELECT note_id FROM card WHERE id IN ({','.join('?' * len(part))})) "
-            f"AND k.deleted = 0 AND {LIVE} ORDER BY k.id, r.reviewed_at, r.id",
-            part,
-        )
-        done = set(out)  # notes read whole for an earlier part (their cards may be in several)
-        for note_id, card_id, rating, at in rows:
-            if note_id not in done:
-                out.setdefault(note_id, {}).setdefault(card_id, []).append((int(rating), datetime.fromisoformat(at)))
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
+    rows = cursor.execute(_NOTE_LOGS, (json.dumps(list(card_ids)),))
+    parse = datetime.fromisoformat
+    for note_id, card_id, rating, at in rows:
+        out.setdefault(note_id, {}).setdefault(card_id, []).append((int(rating), parse(at)))
     return out
+
+
+# the ids as one JSON parameter: one statement text whatever their number, prepared once and cached
+_NOTE_LOGS = (
+    "SELECT k.note_id, k.id, r.rating, r.reviewed_at FROM card k JOIN review r ON r.card_id = k.id "
+    "WHERE k.note_id IN (SELECT c.note_id FROM json_each(?) AS j JOIN card c ON c.id = j.value) "
+    f"AND k.deleted = 0 AND {LIVE} ORDER BY k.id, r.reviewed_at, r.id"
+)
 
 
 def sibling_review_times(db: Database | Writer, card_ids: Sequence[str]) -> dict[str, list[datetime]]:

@@ -37,17 +37,19 @@ def stamped_rows(db: Database | Writer, table: str, row_ids: Sequence[str]) -> I
     stamps); rows not here are left out. The form a batch of changes carries them in."""
     _synced(table)
     names = value_columns(db.db if isinstance(db, Writer) else db, table)
-    for start in range(0, len(row_ids), 500):  # SQLite caps a statement's parameters
-        part = list(row_ids[start : start + 500])
-        sql = f"SELECT id, hlc, col_hlc, {', '.join(names)} FROM {table} WHERE id IN ({','.join('?' * len(part))})"
-        for row in db.conn.execute(sql, part):
-            values = dict(zip(names, row[3:], strict=True))
-            if row[2] is None:  # not written since the insert: every column has its stamp
-                yield row[0], values, row[1], {}
-                continue
-            own = json.loads(row[2])
-            base = own.pop("*", row[1])
-            yield row[0], values, base, {c: stamp for c, stamp in own.items() if c in values and stamp != base}
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
+    # the ids as one JSON parameter: one statement text whatever their number, prepared once and cached
+    sql = f"SELECT t.id, t.hlc, t.col_hlc, {', '.join(f't.{c}' for c in names)} FROM json_each(?) AS j "
+    sql += f"JOIN {table} AS t ON t.id = j.value"
+    for row in cursor.execute(sql, (json.dumps(list(row_ids)),)):
+        values = dict(zip(names, row[3:], strict=True))
+        if row[2] is None:  # not written since the insert: every column has its stamp
+            yield row[0], values, row[1], {}
+            continue
+        own = json.loads(row[2])
+        base = own.pop("*", row[1])
+        yield row[0], values, base, {c: stamp for c, stamp in own.items() if c in values and stamp != base}
 
 
 def row_columns(db: Database, table: str, row_ids: Sequence[str]) -> dict[str, Columns]:
@@ -75,15 +77,54 @@ def apply_columns(w: Writer, table: str, row_id: str, columns: Mapping[str, tupl
 @stamping_path
 def apply_rows(w: Writer, table: str, rows: Sequence[Stamped]) -> dict[str, list[str]]:
     """``apply_columns`` for many rows of one table, in order (a parent before the child that names it): the rows
-    here are read a few hundred at a time and the new ones inserted together. The columns taken, by row id."""
+    here are read in one query and the new ones inserted together. The columns taken, by row id."""
+    _known_columns(w, table, rows)
+    return _apply_here(w, table, rows, _stamps_here(w, table, [row[0] for row in rows]))
+
+
+@stamping_path
+def merge_rows(w: Writer, table: str, rows: Sequence[Stamped]) -> dict[str, list[str]] | None:
+    """``apply_rows``, but when none of the rows is here (a first transfer's, a batch's new notes, cards and
+    answers), each named once and with a column besides its tags, they are inserted as they are, in one statement
+    per shape, and None is returned: each took every column given. A batch of 50k rows then costs no list or
+    comparison per row, only its insert."""
+    _known_columns(w, table, rows)
+    here = _stamps_here(w, table, [row[0] for row in rows])
+    if here or not _insertable(table, rows):
+        return _apply_here(w, table, rows, here)
+    _insert_all(w, table, rows)
+    high = max(row[2] for row in rows)
+    own = [stamp for row in rows if row[3] for stamp in row[3].values()]
+    w.receive(max(high, *own) if own else high)
+    _materialise_tags(w, table, [row[0] for row in rows], set())
+    return None
+
+
+def _insertable(table: str, rows: Sequence[Stamped]) -> bool:
+    """Whether rows none of which is here can be inserted as they are: no row named twice (the second is merged
+    with the first), no ``tags`` given (written here from the tag entries) and none empty."""
+    if len({row[0] for row in rows}) != len(rows):
+        return False
+    if table in tags.TAGGED and any("tags" in values for _, values, _, _ in rows):
+        return False
+    return all(values for _, values, _, _ in rows)
+
+
+def _known_columns(w: Writer, table: str, rows: Sequence[Stamped]) -> None:
+    """Refuse rows that change a column this version does not have."""
     _synced(table)
     names = value_columns(w.db, table)
     known = {*names, "tags"} if table in tags.TAGGED else set(names)
-    for _, values, _, _ in rows:
-        if not values.keys() <= known:
-            unknown = sorted(values.keys() - known)[0]
-            raise InvalidInput(f"a change to {table}.{unknown}, a column this version of Aksio does not know")
-    here = _stamps_here(w, table, [row[0] for row in rows])
+    given: set[str] = set().union(*(values.keys() for _, values, _, _ in rows))
+    if not given <= known:
+        unknown = sorted(given - known)[0]
+        raise InvalidInput(f"a change to {table}.{unknown}, a column this version of Aksio does not know")
+
+
+def _apply_here(
+    w: Writer, table: str, rows: Sequence[Stamped], here: dict[str, tuple[str, str | None]]
+) -> dict[str, list[str]]:
+    """Merge the rows, given the stamps of those here."""
     taken: dict[str, list[str]] = {}
     inserts: list[Stamped] = []
     high = ""
@@ -115,12 +156,10 @@ def apply_rows(w: Writer, table: str, rows: Sequence[Stamped]) -> dict[str, list
 
 def _stamps_here(w: Writer, table: str, row_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
     """(hlc, col_hlc) of those of these rows that are here, by id."""
-    here: dict[str, tuple[str, str | None]] = {}
-    for start in range(0, len(row_ids), 500):
-        part = list(row_ids[start : start + 500])
-        sql = f"SELECT id, hlc, col_hlc FROM {table} WHERE id IN ({','.join('?' * len(part))})"
-        here.update((r[0], (r[1], r[2])) for r in w.conn.execute(sql, part))
-    return here
+    cursor = w.conn.cursor()
+    cursor.row_factory = None
+    sql = f"SELECT t.id, t.hlc, t.col_hlc FROM json_each(?) AS j JOIN {table} AS t ON t.id = j.value"
+    return {r[0]: (r[1], r[2]) for r in cursor.execute(sql, (json.dumps(list(row_ids)),))}
 
 
 def _materialise_tags(w: Writer, table: str, changed: Sequence[str], existed: set[str]) -> None:
@@ -128,13 +167,11 @@ def _materialise_tags(w: Writer, table: str, changed: Sequence[str], existed: se
     entries may have come first)."""
     if table == "tag_entry" and changed:
         owners: dict[tuple[str, str], None] = {}
-        for start in range(0, len(changed), 500):
-            part = list(changed[start : start + 500])
-            sql = f"SELECT id, tbl, row_id FROM tag_entry WHERE id IN ({','.join('?' * len(part))})"
-            for entry, owner, owner_id in w.conn.execute(sql, part):
-                if owner not in tags.TAGGED or not entry.startswith(f"{owner_id}/"):
-                    raise InvalidInput(f"tag entry {entry} does not name a course, document or note it belongs to")
-                owners[(owner, owner_id)] = None
+        sql = "SELECT t.id, t.tbl, t.row_id FROM json_each(?) AS j JOIN tag_entry AS t ON t.id = j.value"
+        for entry, owner, owner_id in w.conn.execute(sql, (json.dumps(list(changed)),)):
+            if owner not in tags.TAGGED or not entry.startswith(f"{owner_id}/"):
+                raise InvalidInput(f"tag entry {entry} does not name a course, document or note it belongs to")
+            owners[(owner, owner_id)] = None
         for owner, owner_id in owners:
             tags.materialise(w, owner, owner_id)
     elif table in tags.TAGGED:

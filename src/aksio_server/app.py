@@ -26,6 +26,8 @@ from aksio_server.auth import runtime
 from aksio_server.errors import ApiError, error_responses
 from aksio_server.limits import BodyLimit
 from aksio_server.runtime import Runtime
+from aksio_server.sync.routes import router as sync_router
+from aksio_sync.protocol import PREFIX, PUSH_LIMIT
 
 log = logging.getLogger("aksio_server")
 
@@ -45,9 +47,11 @@ def create_app(rt: Runtime, *, body_limits: Mapping[str, int] | None = None) -> 
         redoc_url=None,
     )
     app.state.runtime = rt
-    app.add_middleware(BodyLimit, default=rt.settings.max_request_bytes, by_prefix=dict(body_limits or {}))
+    limits = {f"{PREFIX}/push": PUSH_LIMIT, **(body_limits or {})}
+    app.add_middleware(BodyLimit, default=rt.settings.max_request_bytes, by_prefix=limits)
     _handle_errors(app)
     app.include_router(accounts_router)
+    app.include_router(sync_router)
 
     @app.get("/health", tags=["server"], responses=error_responses(503))
     def health(found: Annotated[Runtime, Depends(runtime)]) -> Health:

@@ -55,3 +55,38 @@ login_failures = Table(
     Column("at", BigInteger, nullable=False),
     Index("ix_login_failures_subject_at", "subject", "at"),
 )
+
+# -- sync: each user's rows as devices sent them, merged column by column, and the order pulls read them in ----
+
+sync_users = Table(
+    "sync_users",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # the user's last sequence number: a push takes this row's lock, so one user's pushes are numbered in the
+    # order they commit, whichever process serves them
+    Column("seq", BigInteger, nullable=False),
+    Column("high", String(100), nullable=True),  # the highest stamp seen: a pulling device's clock moves past it
+    Column("rows", BigInteger, nullable=False),
+)
+
+sync_rows = Table(
+    "sync_rows",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("tbl", String(40), primary_key=True),
+    Column("row_id", String(100), primary_key=True),
+    Column("seq", BigInteger, nullable=False),  # the sequence number of its last change
+    Column("columns", Text, nullable=False),  # JSON {column: [value, stamp]}
+    # the device that wrote every column (a pull leaves it out for that device, which has it); null: several
+    Column("only_device", String(64), nullable=True),
+    Index("ix_sync_rows_user_id_seq", "user_id", "seq"),
+)
+
+sync_pushes = Table(
+    "sync_pushes",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(200), primary_key=True),  # the push's Idempotency-Key
+    Column("ack", Text, nullable=False),  # the answer it got, given again to a retry
+    Column("at", BigInteger, nullable=False),
+)

@@ -27,11 +27,96 @@ def sync_dir(
     """Put this device's new changes into a shared folder and merge every other device's from it. Exits 1 when
     a file in it cannot be merged (each is named on its own line); files not whole yet wait for the next sync."""
     from aksio.cli.frontends import frontend
-    from aksio.cli.output import fail
 
     run = frontend("sync-dir")
     with _open() as aksio:
         report: SyncReport = run(aksio, path)
+    _report(report, json)
+
+
+@sync_app.command("login")
+def sync_login(
+    url: Annotated[str, typer.Argument(help="The sync server's address, e.g. https://sync.example.org")],
+    email: Annotated[str, typer.Option("--email", help="Your account's email address.")],
+    register: Annotated[bool, typer.Option("--register", help="Create the account first.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line (for scripts).")
+    ] = False,
+    device: Annotated[
+        str, typer.Option("--device", help="This device's name on the server (default: the device_name setting).")
+    ] = "",
+) -> None:
+    """Sign this home in to a sync server (or make an account with --register); the token is kept in the data
+    dir, readable only by you."""
+    import socket
+    import sys
+
+    from aksio.cli.frontends import frontend
+    from aksio.errors import InvalidInput
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    else:
+        raise InvalidInput("no terminal to ask the password on: give it with --password-stdin")
+    with _open() as aksio:
+        name = (device or aksio.settings.device_name or socket.gethostname() or "device")[:100]
+        account = frontend("sync-login")(aksio, url, email, password, name, register=register)
+    console().print(
+        markup("signed in to {} as {} (this device: {}); sync with `aksio sync now`", account.url, email, name)
+    )
+
+
+@sync_app.command("now")
+def sync_now(json: JsonOpt = False) -> None:
+    """Send this device's new changes to the server and merge everyone else's. Offline, says so in one line."""
+    from aksio.cli.frontends import frontend
+
+    with _open() as aksio:
+        report: SyncReport = frontend("sync-now")(aksio)
+    _report(report, json)
+
+
+@sync_app.command("status")
+def sync_status(json: JsonOpt = False) -> None:
+    """Where this home syncs and how far it has, without asking the server."""
+    from aksio.cli.frontends import frontend
+
+    with _open() as aksio:
+        found: dict[str, object] = frontend("sync-status")(aksio)
+    if json:
+        print_json(found)
+    elif not found["signed_in"]:
+        console().print(
+            "local only (sync not set up): `aksio sync login URL --email ADDRESS`, or `aksio sync dir PATH`"
+        )
+    else:
+        console().print(markup("signed in to {} as {}", found["url"], found["email"]))
+        waiting = int(str(found["changes"])) - int(str(found["pushed_up_to"]))
+        console().print(f"changes not sent yet: {waiting}")
+
+
+@sync_app.command("logout")
+def sync_logout() -> None:
+    """Sign this home out of its sync server (its token is revoked there; offline, only forgotten here)."""
+    from aksio.cli.frontends import frontend
+
+    with _open() as aksio:
+        revoked: bool = frontend("sync-logout")(aksio)
+    console().print(
+        "signed out"
+        if revoked
+        else "signed out here (the server did not answer: its token stays valid there until revoked)"
+    )
+
+
+def _report(report: SyncReport, json: bool) -> None:
+    """Print a sync's report; exit 1 naming each batch refused, one line each."""
+    from aksio.cli.output import fail
+
     if json:
         print_json(report)
     else:

@@ -1,0 +1,1 @@
+"""Sync over HTTP: the server side of ``aksio_sync.protocol``."""

@@ -1,0 +1,217 @@
+"""Sync over HTTP: client homes (real SQLite files) and a server answering on loopback, on SQLite and on the real
+PostgreSQL. The client is the one ``aksio sync`` uses (httpx); the server is the app under uvicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from aksio.service import Aksio
+from aksio_server.app import create_app
+from aksio_server.runtime import Runtime
+from aksio_sync import wire
+from aksio_sync.client import Account, NotSignedIn, Server, SyncError, save_account, sync_now
+from aksio_sync.protocol import HEADER, IDEMPOTENCY, MEDIA, PREFIX, VERSION
+from tests.conftest import Cli, open_home
+from tests.core.test_merge import dump, geography
+from tests.server.conftest import PASSWORD
+
+
+class Live:
+    """The app served by uvicorn on a free loopback port, in a thread of this process."""
+
+    def __init__(self, rt: Runtime) -> None:
+        config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(rt: Runtime) -> Iterator[Live]:
+    served = Live(rt)
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def device(tmp_path: Path, live: Live) -> Iterator[Callable[..., Aksio]]:
+    """A home signed in to the live server: ``device("a", "ann@example.org")`` (registered on first use)."""
+    opened: list[Aksio] = []
+    known: set[str] = set()
+
+    def make(name: str, email: str = "ann@example.org") -> Aksio:
+        home = open_home(tmp_path / name)
+        opened.append(home)
+        with Server(live.url) as server:
+            account = server.sign_in(email, PASSWORD, name, register=email not in known)
+        known.add(email)
+        save_account(home.paths.home, account)
+        return home
+
+    yield make
+    for home in opened:
+        home.close()
+
+
+def test_two_devices_sync_through_the_server_and_hold_the_same(device: Callable[..., Aksio]) -> None:
+    a, b = device("a"), device("b")
+    cards = geography(a)
+    a.answer(cards[0], 3)
+    b.add_course("Biology")
+    b.add_card("Biology", "Unit of life?", "The cell")
+    first = sync_now(a)
+    assert first.pushed == 1 and first.pulled == 0  # its own rows do not come back
+    second = sync_now(b)
+    assert second.pushed == 1 and second.merged.rows > 0
+    sync_now(a)
+    assert dump(a) == dump(b)
+    b.edit_card(cards[1], add_tags=["hard"])
+    a.edit_card(cards[1], back="Madrid!")
+    sync_now(b)
+    sync_now(a)
+    sync_now(b)
+    assert dump(a) == dump(b)
+    assert a.card(cards[1]).back == "Madrid!" and "hard" in a.card(cards[1]).tags
+    again = sync_now(a)
+    assert (again.pushed, again.merged.rows) == (0, 0)
+
+
+def test_a_new_device_pulls_everything_in_pages_from_nothing(device: Callable[..., Aksio], live: Live) -> None:
+    a = device("a")
+    for i in range(30):
+        a.add_card(a.add_course(f"Course {i}").name, f"Q{i}?", f"A{i}")
+    sync_now(a)
+    b = device("b")
+    account = _account(b)
+    with Server(account.url, account.token) as server:
+        pages, after = 0, 0
+        while True:
+            batch, more = server.pull(after, b.db.device, limit=7)
+            b.apply_changes(batch, pulled=(account.peer, batch.upto))
+            after, pages = batch.upto, pages + 1
+            if not more:
+                break
+    assert pages >= 90 // 7 and dump(a) == dump(b)
+    assert sync_now(b).merged.rows == 0  # the cursor was kept: nothing again
+
+
+def test_a_retried_push_is_applied_once(device: Callable[..., Aksio]) -> None:
+    a = device("a")
+    geography(a)
+    account = _account(a)
+    batch = a.changes_since(0)[0]
+    with Server(account.url, account.token) as server:
+        first = server.push(batch)
+        again = server.push(batch)
+        status = server.status()
+    assert first.rows > 0 and again == first  # the answer it got, given again
+    assert status["seq"] == first.seq
+
+
+def test_one_account_never_sees_anothers_rows(device: Callable[..., Aksio]) -> None:
+    ann, bob = device("ann", "ann@example.org"), device("bob", "bob@example.org")
+    geography(ann)
+    sync_now(ann)
+    report = sync_now(bob)
+    assert report.merged.rows == 0 and bob.courses() == []
+    bob.add_course("Bob's course")
+    sync_now(bob)
+    sync_now(ann)
+    assert [c.name for c in ann.courses()] == ["Geography"]
+
+
+def test_a_bad_or_revoked_token_is_one_line_saying_sign_in(device: Callable[..., Aksio], live: Live) -> None:
+    a = device("a")
+    account = _account(a)
+    save_account(a.paths.home, Account(**{**_fields(account), "token": "not-a-token"}))
+    with pytest.raises(NotSignedIn, match="not valid"):
+        sync_now(a)
+    save_account(a.paths.home, account)
+    with Server(account.url, account.token) as server:
+        server.sign_out()
+    with pytest.raises(NotSignedIn):
+        sync_now(a)
+
+
+def test_an_old_client_is_told_to_upgrade_and_bad_bodies_are_4xx(device: Callable[..., Aksio], live: Live) -> None:
+    a = device("a")
+    account = _account(a)
+    auth = {"Authorization": f"Bearer {account.token}"}
+    old = httpx.get(f"{live.url}{PREFIX}/status", headers={**auth, HEADER: "0"})
+    assert old.status_code == 426 and "upgrade" in old.json()["error"]
+    heads = {**auth, HEADER: str(VERSION), "Content-Type": MEDIA, IDEMPOTENCY: "k1"}
+    for body, status in ((b"not a batch", 422), (wire.encode(a.changes_since(0)[0])[:-5], 400)):
+        answer = httpx.post(f"{live.url}{PREFIX}/push", content=body, headers=heads)
+        assert answer.status_code == status and "\n" not in answer.json()["error"]
+    missing = httpx.post(f"{live.url}{PREFIX}/push", content=b"x", headers={**auth, HEADER: str(VERSION)})
+    assert missing.status_code == 422  # no Idempotency-Key
+
+
+def test_offline_is_one_line(tmp_path: Path) -> None:
+    home = open_home(tmp_path / "a")
+    try:
+        save_account(
+            home.paths.home, Account(url="http://127.0.0.1:9", email="a@b.c", user_id="u", device_id="d", token="t")
+        )
+        with pytest.raises(SyncError, match="does not answer"):
+            sync_now(home)
+    finally:
+        home.close()
+
+
+def _account(home: Aksio) -> Account:
+    from aksio_sync.client import load_account
+
+    found = load_account(home.paths.home)
+    assert found is not None
+    return found
+
+
+def _fields(account: Account) -> dict[str, Any]:
+    return {f: getattr(account, f) for f in account.__struct_fields__}
+
+
+def test_the_commands_sign_in_sync_say_where_and_sign_out(tmp_path: Path, live: Live, cli: Cli) -> None:
+    one, two = str(tmp_path / "one"), str(tmp_path / "two")
+    code, out, err = cli("--home", one, "sync", "status")
+    assert code == 0 and "local only" in out
+    login = ("sync", "login", live.url, "--email", "cli@example.org", "--password-stdin", "--device", "laptop")
+    assert cli("--home", one, *login, "--register", stdin=PASSWORD + "\n")[0] == 0
+    code, out, err = cli("--home", two, *login, stdin=PASSWORD + "\n")
+    assert code == 0 and "signed in to" in out, err
+    assert os.stat(tmp_path / "two" / "sync.json").st_mode & 0o077 == 0  # the token is its owner's alone
+    assert cli("--home", one, "course", "add", "Geo", "--code", "G1")[0] == 0
+    assert cli("--home", one, "card", "add", "-c", "G1", "-f", "Capital of France?", "-b", "Paris")[0] == 0
+    code, out, err = cli("--home", one, "sync", "now")
+    assert code == 0 and "sent: 1 batch" in out, err
+    code, out, _ = cli("--home", two, "sync", "now", "--json")
+    assert code == 0 and json.loads(out)["merged"]["cards"] == 1
+    code, out, _ = cli("--home", two, "card", "list", "--json")
+    assert [c["front"] for c in json.loads(out)["cards"]] == ["Capital of France?"]
+    code, out, _ = cli("--home", one, "sync", "status", "--json")
+    assert json.loads(out)["pushed_up_to"] == json.loads(out)["changes"] > 0
+    assert cli("--home", two, "sync", "logout")[1].startswith("signed out")
+    code, out, err = cli("--home", two, "sync", "now")
+    assert code == 1 and err.count("\n") == 1 and "aksio sync login" in err
+    code, _, err = cli("--home", one, *login, stdin="wrong password\n")
+    assert code == 1 and err.count("\n") == 1 and err.startswith("error: ")

@@ -130,9 +130,9 @@ def test_bytes_that_do_not_match_their_sha256_are_refused_and_nothing_is_stored(
 
 def test_an_oversize_upload_is_refused_after_one_byte_past_the_cap_and_nothing_is_stored(store: Store) -> None:
     cap = 300_000
-    source = Source(50 * MiB)
+    source = Source(5 * MiB)
     with pytest.raises(BlobTooLarge, match="300000 bytes"):
-        store.blobs.put(7, Source.digest(50 * MiB), source, max_bytes=cap)
+        store.blobs.put(7, Source.digest(5 * MiB), source, max_bytes=cap)
     assert source.sent == cap + 1
     assert store.underneath() == []
 

@@ -13,10 +13,12 @@ Every name and digest handed in comes from the network, and is checked before it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from google.cloud.storage import Client as GcsClient
 
 MiB = 1 << 20
+STALE_PARTIAL_SECONDS = 86_400
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # a user id becomes a directory or an object name's part: no separators, no dots, nothing a shell or URL reads
 _USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -195,7 +198,8 @@ class VerifyingReader:
 class LocalBlobStore:
     """Blobs as files under ``root/<user>/<first two hex digits>/<sha256>``. An upload is written to a hidden
     temporary file in the blob's own directory, flushed to disk, and renamed over the final name only once verified,
-    so a reader sees a whole blob or none and a crash leaves at most a ``.*.part`` file."""
+    so a reader sees a whole blob or none. A crash leaves a ``.<sha256>.*.part`` file, removed by the next upload of
+    that blob once a day old."""
 
     def __init__(self, root: Path, *, chunk_size: int = MiB) -> None:
         self.root = root
@@ -230,6 +234,7 @@ class LocalBlobStore:
         reader = VerifyingReader(stream, sha256, max_bytes)
         with _disk_failure("the blob directory cannot be written"):
             path.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale_partials(path.parent, sha256)
             fd, temp = tempfile.mkstemp(prefix=f".{sha256}.", suffix=".part", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -267,6 +272,15 @@ def _disk_failure(what: str) -> Iterator[None]:
         yield
     except OSError as exc:
         raise BlobStoreUnavailable(f"{what}: {exc.strerror or exc}") from exc
+
+
+def _remove_stale_partials(directory: Path, sha256: str) -> None:
+    """Removes what uploads of this blob left when their process died (a day old: no upload still writes it)."""
+    too_old = time.time() - STALE_PARTIAL_SECONDS
+    for partial in directory.glob(f".{sha256}.*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime < too_old:
+                partial.unlink()
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -317,6 +331,7 @@ class GcsBlobStore:
         return cast(BinaryIO, blob.open("rb", chunk_size=self.chunk_size))
 
     def put(self, user_id: UserId, sha256: str, stream: Readable, *, max_bytes: int) -> int:
+        from google.api_core.exceptions import NotFound as GcsNotFound
         from google.api_core.exceptions import PreconditionFailed
 
         name = self._name(user_id, sha256)
@@ -326,16 +341,17 @@ class GcsBlobStore:
         blob = self._bucket.blob(name, chunk_size=self.chunk_size)
         try:
             with _unavailable_on_api_error():
+                # a failed chunk is sent again from the client's own copy (the default retry), never by seeking
+                # back in the stream; a session that lost part of a chunk ends in a ValueError, as it would for a file
                 blob.upload_from_file(
-                    reader,
-                    content_type="application/octet-stream",
-                    if_generation_match=0,
-                    checksum="crc32c",
-                    # a retried chunk would seek back in a stream that cannot: the client retries the whole upload
-                    retry=None,
+                    reader, content_type="application/octet-stream", if_generation_match=0, checksum="crc32c"
                 )
         except PreconditionFailed:
             pass  # stored meanwhile by another upload of the same bytes
+        except GcsNotFound as exc:
+            raise BlobStoreUnavailable(f"cloud storage has no bucket {self._bucket.name!r}") from exc
+        except ValueError as exc:
+            raise BlobStoreUnavailable(f"cloud storage lost part of the upload: {exc}") from exc
         return reader.drain()
 
     def delete(self, user_id: UserId, sha256: str) -> bool:

@@ -5,7 +5,9 @@ are refused with nothing stored, and one user's blobs are out of another's reach
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,8 +18,10 @@ import pytest
 
 from aksio.errors import ConfigError, InvalidInput
 from aksio_server.blobstore import (
+    STALE_PARTIAL_SECONDS,
     BlobNotFound,
     BlobStore,
+    BlobStoreUnavailable,
     BlobTooLarge,
     ChunkReader,
     DigestMismatch,
@@ -253,6 +257,14 @@ def test_a_multi_megabyte_blob_streams_both_ways_in_chunks(store: Store) -> None
     assert sha.hexdigest() == Source.digest(size, seed=9)
 
 
+def test_an_upload_to_a_bucket_that_is_not_there_fails_in_one_line(gcs_client: Any) -> None:
+    store = GcsBlobStore(gcs_client, "no-such-bucket")
+    data, sha = blob(10)
+    with pytest.raises(BlobStoreUnavailable, match="no bucket 'no-such-bucket'") as caught:
+        store.put(1, sha, ChunkReader([data]), max_bytes=CAP)
+    assert "\n" not in str(caught.value)
+
+
 def test_the_local_store_holds_a_chunk_not_the_blob(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path / "blobs", chunk_size=64 * 1024)
     size = 8 * MiB
@@ -304,3 +316,17 @@ def test_the_factory_says_in_one_line_that_a_bucket_needs_credentials(
     with pytest.raises(ConfigError, match="GCS_BUCKET_NAME is set but no Google credentials") as caught:
         make_blob_store(tmp_path / "blobs", "a-bucket", "a-project")
     assert "\n" not in str(caught.value)
+
+
+def test_what_a_dead_upload_left_is_removed_by_the_next_upload_of_that_blob(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    data, sha = blob(100)
+    directory = tmp_path / "blobs" / "1" / sha[:2]
+    directory.mkdir(parents=True)
+    stale, recent = directory / f".{sha}.dead.part", directory / f".{sha}.alive.part"
+    stale.write_bytes(b"half")
+    recent.write_bytes(b"half")
+    day_and_more = time.time() - STALE_PARTIAL_SECONDS - 60
+    os.utime(stale, (day_and_more, day_and_more))
+    store.put(1, sha, ChunkReader([data]), max_bytes=CAP)
+    assert sorted(p.name for p in directory.iterdir()) == sorted([sha, recent.name])

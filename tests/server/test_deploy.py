@@ -115,3 +115,8 @@ def test_compose_publishes_the_port_the_server_listens_on() -> None:
 def test_no_secret_or_environment_is_sent_to_a_build(path: str) -> None:
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert path in ignored
+
+
+def test_the_env_file_compose_reads_is_never_committed() -> None:
+    # `gcloud builds submit` also leaves out what .gitignore names when there is no .gcloudignore
+    assert ".env" in (ROOT / ".gitignore").read_text().splitlines()

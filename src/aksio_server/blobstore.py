@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
+from aksio.blobs import is_digest
 from aksio.errors import AksioError, ConfigError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 MiB = 1 << 20
 STALE_PARTIAL_SECONDS = 86_400
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 # a user id becomes a directory or an object name's part: no separators, no dots, nothing a shell or URL reads
 _USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
@@ -101,7 +101,7 @@ class BlobStore(Protocol):
 
 def check_sha256(sha256: str) -> str:
     """The sha256 itself when it is 64 lowercase hexadecimal digits; ``InvalidDigest`` otherwise."""
-    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+    if not isinstance(sha256, str) or not is_digest(sha256):
         raise InvalidDigest(f"not a sha256 (64 lowercase hexadecimal digits): {str(sha256)[:80]!r}")
     return sha256
 

@@ -44,6 +44,7 @@ _STAMPS = re.compile(f"(?:{STAMP.pattern}\n)*{STAMP.pattern}")  # stamps one a l
 # the course columns a card's scheduling derives from: a change to them derives every card of the course again
 _SCHEDULING = frozenset({"desired_retention", "srs"})
 _PARENTS: dict[str, tuple[tuple[str, str], ...]] = {}
+_ORDER: list[str] = []
 _REVIEWS = ("review", "review_void")  # an answer and the marker of its undo: each changes its card's state
 
 
@@ -66,10 +67,13 @@ def parents(db: Database, table: str) -> tuple[tuple[str, str], ...]:
 
 
 def merge_order(db: Database) -> tuple[str, ...]:
-    """The synced tables, every parent's before its children's (a row refers to its parent by foreign key)."""
-    graph = {t: sorted({p for _, p in parents(db, t) if p != t}) for t in sorted(SYNCED)}
-    graph["tag_entry"] = sorted(tags.TAGGED)  # not a foreign key, but an entry's row is best merged before it
-    return tuple(TopologicalSorter(graph).static_order())
+    """The synced tables, every parent's before its children's (a row refers to its parent by foreign key).
+    Worked out once (the schema is this version's), as ``parents`` is."""
+    if not _ORDER:
+        graph = {t: sorted({p for _, p in parents(db, t) if p != t}) for t in sorted(SYNCED)}
+        graph["tag_entry"] = sorted(tags.TAGGED)  # not a foreign key, but an entry's row is best merged before it
+        _ORDER.extend(TopologicalSorter(graph).static_order())
+    return tuple(_ORDER)
 
 
 # -- outgoing -----------------------------------------------------------------------------------------------

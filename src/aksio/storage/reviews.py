@@ -74,8 +74,11 @@ def note_logs(db: Database | Writer, card_ids: Sequence[str]) -> dict[str, dict[
     cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
     rows = cursor.execute(_NOTE_LOGS, (json.dumps(list(card_ids)),))
     parse = datetime.fromisoformat
+    card, log = None, []  # the rows come card by card: the card of the row before, and its log
     for note_id, card_id, rating, at in rows:
-        out.setdefault(note_id, {}).setdefault(card_id, []).append((int(rating), parse(at)))
+        if card_id != card:
+            card, log = card_id, out.setdefault(note_id, {}).setdefault(card_id, [])
+        log.append((int(rating), parse(at)))
     return out
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 TMP_PREFIX = ".tmp-"
 # A blob is written in one call and renamed at once, so a live writer's temporary file is seconds old; one this
@@ -29,6 +29,12 @@ def is_digest(text: str) -> bool:
     return _DIGEST.fullmatch(text) is not None
 
 
+class Readable(Protocol):
+    """What a blob is read from in parts: a file, a response's body."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -40,7 +46,7 @@ class BlobStore:
         """Store ``data`` under its sha256, atomically. True if this call wrote it (False: it was there)."""
         return self._write(digest or sha256(data), lambda fh: fh.write(data))
 
-    def put_stream(self, source: BinaryIO, digest: str, limit: int) -> bool:
+    def put_stream(self, source: Readable, digest: str, limit: int) -> bool:
         """Store what ``source`` holds as blob ``digest``, read in parts, at most ``limit`` bytes: nothing is kept
         unless it is whole and its sha256 is ``digest`` (a file that was changed, damaged or is not what it is
         named). True if this call wrote it (False: it was there); a mismatch or an overlong stream raises

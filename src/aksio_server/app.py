@@ -47,7 +47,12 @@ def create_app(rt: Runtime, *, body_limits: Mapping[str, int] | None = None) -> 
         redoc_url=None,
     )
     app.state.runtime = rt
-    limits = {f"{PREFIX}/push": PUSH_LIMIT, **(body_limits or {})}
+    limits = {
+        f"{PREFIX}/push": PUSH_LIMIT,
+        f"{PREFIX}/blobs/": rt.settings.max_blob_bytes,
+        f"{PREFIX}/blobs/missing": rt.settings.max_request_bytes,
+        **(body_limits or {}),
+    }
     app.add_middleware(BodyLimit, default=rt.settings.max_request_bytes, by_prefix=limits)
     _handle_errors(app)
     app.include_router(accounts_router)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from aksio.clock import Clock, SystemClock
+from aksio_server.blobstore import BlobStore, make_blob_store
 from aksio_server.db import make_engine
 from aksio_server.passwords import Passwords
 from aksio_server.settings import ServerSettings
@@ -21,6 +22,16 @@ class Runtime:
     secret: bytes
     passwords: Passwords = field(default_factory=Passwords)
     clock: Clock = field(default_factory=SystemClock)
+    _blobs: BlobStore | None = None
+
+    @property
+    def blobs(self) -> BlobStore:
+        """The documents' files: a directory under the home, or the GCS bucket the settings name (made on first
+        use: a process that serves no file never opens a cloud client)."""
+        if self._blobs is None:
+            found = self.settings
+            self._blobs = make_blob_store(found.blob_dir, found.gcs_bucket_name or None, found.google_cloud_project)
+        return self._blobs
 
     @classmethod
     def start(

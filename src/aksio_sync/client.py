@@ -12,18 +12,31 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import msgspec
 
+from aksio.blobs import is_digest
 from aksio.changes import ChangeBatch, SyncReport
 from aksio.errors import AksioError
 from aksio.records import FrozenRecord
 from aksio.service import Aksio
 from aksio_sync import wire
-from aksio_sync.protocol import HEADER, IDEMPOTENCY, MEDIA, MORE, PREFIX, PULL_ROWS, VERSION, PushAck
+from aksio_sync.protocol import (
+    BLOB_LIMIT,
+    BLOBS_PER_ASK,
+    HEADER,
+    IDEMPOTENCY,
+    MEDIA,
+    MORE,
+    PREFIX,
+    PULL_ROWS,
+    VERSION,
+    PushAck,
+)
 
 ACCOUNT_FILE = "sync.json"
 BATCH_ROWS = 5000
@@ -55,7 +68,7 @@ class Account(FrozenRecord, frozen=True):
     @property
     def peer(self) -> str:
         """The key of this account's push and pull cursors."""
-        return f"server:{self.url}#{self.user_id}"
+        return f"server:{self.user_id}"  # the account's log, whichever address (or process) serves it
 
 
 # -- the account file ---------------------------------------------------------------------------------------
@@ -167,6 +180,39 @@ class Server:
             raise SyncError(f"{self.url} sent changes {batch.since + 1}-{batch.upto}, not those after {after}")
         return batch, more
 
+    def missing_blobs(self, digests: list[str]) -> list[str]:
+        """Which of these files the server lacks."""
+        missing: list[str] = []
+        for start in range(0, len(digests), BLOBS_PER_ASK):
+            answer = self._json(
+                "POST", f"{PREFIX}/blobs/missing", json={"sha256": digests[start : start + BLOBS_PER_ASK]}
+            )
+            found = answer.get("missing")
+            if not isinstance(found, list):
+                raise SyncError(f"{self.url} did not say which files it lacks")
+            missing += [str(d) for d in found]
+        return missing
+
+    def put_blob(self, digest: str, path: Path) -> None:
+        with path.open("rb") as fh:
+            self._send(
+                "PUT", f"{PREFIX}/blobs/{digest}", content=fh, headers={"Content-Type": "application/octet-stream"}
+            )
+
+    def get_blob(self, aksio: Aksio, digest: str) -> bool:
+        """Fetch a file into the home's store, checked against its sha256; False when the server lacks it."""
+        try:
+            with self.http.stream("GET", f"{PREFIX}/blobs/{digest}") as response:
+                if response.status_code == 404:
+                    return False
+                self._check(response, read=True)
+                aksio.blobs.put_stream(_Reader(response.iter_bytes()), digest, BLOB_LIMIT)
+        except httpx.HTTPError as exc:
+            raise SyncError(f"cannot reach {self.url}: {_reason(exc)}") from None
+        except ValueError as exc:
+            raise SyncError(f"{self.url} sent the file {digest[:12]}: {exc}") from None
+        return True
+
     def status(self) -> dict[str, Any]:
         return self._json("GET", f"{PREFIX}/status")
 
@@ -223,6 +269,7 @@ def sync_now(aksio: Aksio, transport: httpx.BaseTransport | None = None) -> Sync
     with Server(account.url, account.token, transport) as server:
         _push(aksio, server, account, report)
         _pull(aksio, server, account, report)
+        _share_blobs(aksio, server, report)
     return report
 
 
@@ -253,6 +300,38 @@ def _pull(aksio: Aksio, server: Server, account: Account, report: SyncReport) ->
         after = batch.upto
         if not more or batch.upto == batch.since:
             return
+
+
+def _share_blobs(aksio: Aksio, server: Server, report: SyncReport) -> None:
+    """Upload the files of this home's live documents the server lacks; fetch the ones this home lacks."""
+    here = [digest for digest in aksio.live_blobs() if aksio.blobs.has(digest)]
+    for digest in server.missing_blobs(here):
+        server.put_blob(digest, aksio.blobs.path(digest))
+        report.blobs_sent += 1
+    for digest in aksio.missing_blobs():
+        if not is_digest(digest):  # a document's row names its file: a name, never a path
+            continue
+        if server.get_blob(aksio, digest):
+            report.blobs_received += 1
+        else:
+            report.missing_blobs.append(digest)
+
+
+class _Reader:
+    """A file-like ``read`` over a response's chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.pending = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while len(self.pending) < max(size, 1):
+            part = next(self.chunks, b"")
+            if not part:
+                break
+            self.pending += part
+        out, self.pending = (self.pending, b"") if size < 0 else (self.pending[:size], self.pending[size:])
+        return out
 
 
 def status_of(aksio: Aksio) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from aksio_sync.client import Account, NotSignedIn, Server, SyncError, save_acco
 from aksio_sync.protocol import HEADER, IDEMPOTENCY, MEDIA, PREFIX, VERSION
 from tests.conftest import Cli, open_home
 from tests.core.test_merge import dump, geography
+from tests.docmaker import Docs, html
 from tests.server.conftest import PASSWORD
 
 
@@ -215,3 +216,34 @@ def test_the_commands_sign_in_sync_say_where_and_sign_out(tmp_path: Path, live: 
     assert code == 1 and err.count("\n") == 1 and "aksio sync login" in err
     code, _, err = cli("--home", one, *login, stdin="wrong password\n")
     assert code == 1 and err.count("\n") == 1 and err.startswith("error: ")
+
+
+def test_a_documents_file_follows_it_to_the_other_device(device: Callable[..., Aksio], docs: Docs) -> None:
+    a, b = device("a"), device("b")
+    a.add_course("Compilers")
+    a.import_paths([docs("compilers.html", html)], "Compilers")
+    assert sync_now(a).blobs_sent == 1
+    report = sync_now(b)
+    (digest,) = a.live_blobs()
+    assert report.blobs_received == 1 and b.blobs.get(digest) == a.blobs.get(digest)
+    assert [h.chunk_id for h in b.search("lexer")] == [h.chunk_id for h in a.search("lexer")] != []
+    assert (sync_now(a).blobs_sent, sync_now(b).blobs_received) == (0, 0)
+
+
+def test_files_are_the_accounts_own(device: Callable[..., Aksio], live: Live, docs: Docs) -> None:
+    ann, bob = device("ann", "ann@example.org"), device("bob", "bob@example.org")
+    ann.add_course("Compilers")
+    ann.import_paths([docs("compilers.html", html)], "Compilers")
+    sync_now(ann)
+    (digest,) = ann.live_blobs()
+    heads = {"Authorization": f"Bearer {_account(bob).token}", HEADER: str(VERSION)}
+    url = f"{live.url}{PREFIX}/blobs/{digest}"
+    assert httpx.get(url, headers=heads).status_code == 404  # bob cannot read ann's file, nor tell it is there
+    assert httpx.head(url, headers=heads).status_code == 404
+    asked = httpx.post(f"{live.url}{PREFIX}/blobs/missing", json={"sha256": [digest]}, headers=heads)
+    assert asked.json() == {"missing": [digest]}
+    wrong = httpx.put(url, content=b"not the file", headers=heads)
+    assert wrong.status_code == 422 and "sha256" in wrong.json()["error"]
+    assert httpx.put(f"{live.url}{PREFIX}/blobs/..%2F..%2Fx", content=b"x", headers=heads).status_code in (404, 422)
+    mine = {**heads, "Authorization": f"Bearer {_account(ann).token}"}
+    assert httpx.get(url, headers=mine).content == ann.blobs.get(digest)

@@ -3,21 +3,26 @@ checks the client's protocol version; each touches only the caller's own rows.""
 
 from __future__ import annotations
 
-from typing import Annotated
+import tempfile
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Path as FastPath
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from aksio.changes import ChangeBatch
 from aksio.errors import BadBatch
 from aksio_server.auth import CurrentUser, Principal, runtime
+from aksio_server.blobstore import BlobTooLarge, DigestMismatch, InvalidDigest, iter_chunks
 from aksio_server.errors import ApiError, error_responses
 from aksio_server.protocol import require_protocol
 from aksio_server.runtime import Runtime
 from aksio_server.sync import store
 from aksio_sync import wire
-from aksio_sync.protocol import IDEMPOTENCY, MEDIA, MORE, PREFIX, PULL_ROWS, PushAck, SyncStatus
+from aksio_sync.protocol import BLOBS_PER_ASK, IDEMPOTENCY, MEDIA, MORE, PREFIX, PULL_ROWS, PushAck, SyncStatus
 
 router = APIRouter(prefix=PREFIX, tags=["sync"], dependencies=[Depends(require_protocol)])
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -97,3 +102,77 @@ def status(who: CurrentUser, rt: Rt) -> Status:
     with rt.engine.begin() as conn:
         found: SyncStatus = store.status(conn, who.user_id)
     return Status(seq=found.seq, rows=found.rows, blobs=found.blobs)
+
+
+# -- documents' files -----------------------------------------------------------------------------------------
+
+Digest = Annotated[str, FastPath(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$", description="sha256")]
+
+
+class Digests(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: list[Annotated[str, Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")]] = Field(
+        max_length=BLOBS_PER_ASK
+    )
+
+
+class Missing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    missing: list[str]
+
+
+@router.post("/blobs/missing", responses=error_responses(401, 426, 503))
+def missing_blobs(body: Digests, who: CurrentUser, rt: Rt) -> Missing:
+    """Which of these files the server does not keep for the account (the ones a device should upload)."""
+    return Missing(missing=[digest for digest in dict.fromkeys(body.sha256) if not rt.blobs.has(who.user_id, digest)])
+
+
+@router.put(
+    "/blobs/{sha256}",
+    status_code=204,
+    responses=error_responses(401, 426, 503),
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
+)
+async def put_blob(sha256: Digest, request: Request, who: CurrentUser, rt: Rt) -> Response:
+    """Keep a document's file for the account: streamed, kept only whole and only if its bytes hash to its name."""
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+        async for part in request.stream():
+            spool.write(part)
+        spool.seek(0)
+        try:
+            await run_in_threadpool(rt.blobs.put, who.user_id, sha256, spool, max_bytes=rt.settings.max_blob_bytes)
+        except BlobTooLarge as exc:
+            raise ApiError(413, str(exc)) from None
+        except (DigestMismatch, InvalidDigest) as exc:
+            raise ApiError(422, str(exc)) from None
+    return Response(status_code=204)
+
+
+@router.get(
+    "/blobs/{sha256}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(401, 404, 426, 503)},
+)
+def get_blob(sha256: Digest, who: CurrentUser, rt: Rt) -> StreamingResponse:
+    """A document's file the account keeps, streamed."""
+    size = rt.blobs.size(who.user_id, sha256)
+    if size is None:
+        raise ApiError(404, "no such file among yours")
+    source = rt.blobs.open(who.user_id, sha256)
+    headers = {"Content-Length": str(size)}
+    return StreamingResponse(_closing(source), media_type="application/octet-stream", headers=headers)
+
+
+@router.head("/blobs/{sha256}", responses=error_responses(401, 404, 426, 503))
+def has_blob(sha256: Digest, who: CurrentUser, rt: Rt) -> Response:
+    size = rt.blobs.size(who.user_id, sha256)
+    if size is None:
+        raise ApiError(404, "no such file among yours")
+    return Response(status_code=200, headers={"Content-Length": str(size)})
+
+
+def _closing(source: BinaryIO) -> Iterator[bytes]:
+    with source:
+        yield from iter_chunks(source)

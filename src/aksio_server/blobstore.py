@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
@@ -118,6 +118,42 @@ def iter_chunks(stream: Readable, chunk_size: int = MiB) -> Iterator[bytes]:
     """The stream's bytes in chunks of at most ``chunk_size``, e.g. for a streamed HTTP response."""
     while chunk := stream.read(chunk_size):
         yield chunk
+
+
+def blob_chunks(store: BlobStore, user_id: UserId, sha256: str, chunk_size: int = MiB) -> Iterator[bytes]:
+    """The blob's bytes in chunks, closed at the end, for a streamed response (Starlette runs a plain iterator in a
+    worker thread). The blob is opened now, so ``BlobNotFound`` comes before any response has started."""
+    stream = store.open(user_id, sha256)
+
+    def chunks() -> Iterator[bytes]:
+        with stream:
+            yield from iter_chunks(stream, chunk_size)
+
+    return chunks()
+
+
+async def put_async(
+    store: BlobStore, user_id: UserId, sha256: str, chunks: AsyncIterable[bytes], *, max_bytes: int
+) -> int:
+    """``store.put`` from an async route: the store's blocking I/O runs in a worker thread, which takes the body's
+    chunks (``request.stream()``) one at a time from the event loop as it needs them, so the body is never held
+    whole. A failure on either side (the client gone, the bytes refused) ends both and stores nothing."""
+    import anyio.from_thread
+    import anyio.to_thread
+
+    iterator = aiter(chunks)
+    done = object()
+
+    async def next_chunk() -> bytes | object:
+        return await anext(iterator, done)
+
+    def pulled() -> Iterator[bytes]:
+        while (chunk := anyio.from_thread.run(next_chunk)) is not done:
+            yield cast(bytes, chunk)
+
+    return await anyio.to_thread.run_sync(
+        lambda: store.put(user_id, sha256, ChunkReader(pulled()), max_bytes=max_bytes)
+    )
 
 
 class ChunkReader:

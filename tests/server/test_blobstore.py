@@ -9,11 +9,12 @@ import os
 import random
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from aksio.errors import ConfigError, InvalidInput
@@ -29,8 +30,10 @@ from aksio_server.blobstore import (
     InvalidDigest,
     LocalBlobStore,
     MiB,
+    blob_chunks,
     iter_chunks,
     make_blob_store,
+    put_async,
 )
 from tests.server.gcs import gcs_bucket, gcs_client, gcs_emulator
 
@@ -279,6 +282,48 @@ def test_the_local_store_holds_a_chunk_not_the_blob(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 2 * MiB
+
+
+def test_an_async_body_is_stored_as_it_arrives(store: Store) -> None:
+    data, sha = blob(3 * GCS_CHUNK + 11)
+    pulled: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 50_000):
+            pulled.append(start)
+            yield data[start : start + 50_000]
+
+    assert anyio.run(lambda: put_async(store.blobs, 1, sha, body(), max_bytes=CAP)) == len(data)
+    assert read_back(store, 1, sha) == data
+    assert len(pulled) == -(-len(data) // 50_000)
+
+
+def test_an_async_body_that_fails_midway_stores_nothing(store: Store) -> None:
+    data, sha = blob(3 * GCS_CHUNK)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield data[: GCS_CHUNK + 5]
+        raise ConnectionResetError("the client went away")
+
+    with pytest.raises(ConnectionResetError):
+        anyio.run(lambda: put_async(store.blobs, 1, sha, body(), max_bytes=CAP))
+    with pytest.raises(DigestMismatch):
+        anyio.run(lambda: put_async(store.blobs, 1, sha, body_of(data[:-1]), max_bytes=CAP))
+    assert store.underneath() == []
+
+
+async def body_of(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def test_blob_chunks_finds_a_missing_blob_before_streaming_and_closes_what_it_opened(store: Store) -> None:
+    data, sha = blob(GCS_CHUNK + 3)
+    with pytest.raises(BlobNotFound):
+        blob_chunks(store.blobs, 1, sha)
+    put(store, 1, data, sha)
+    chunks = list(blob_chunks(store.blobs, 1, sha, 100_000))
+    assert [len(c) for c in chunks] == [100_000, 100_000, GCS_CHUNK + 3 - 200_000]
+    assert b"".join(chunks) == data
 
 
 def test_chunk_reader_hands_out_at_most_what_is_asked() -> None:

@@ -8,9 +8,7 @@ The header (``aksio_sync.protocol.HEADER``) carries the client's version; this s
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Header
+from fastapi import Request
 
 from aksio_server.errors import ApiError
 from aksio_sync.protocol import HEADER, VERSION
@@ -19,16 +17,15 @@ OLDEST = 1
 """The oldest client protocol this server still answers."""
 
 
-def require_protocol(
-    aksio_protocol: Annotated[
-        str | None,
-        Header(alias=HEADER, max_length=8, description=f"the client's sync protocol version ({OLDEST}-{VERSION})"),
-    ] = None,
-) -> int:
-    """The client's protocol version, or 400 (missing, not a number, newer than this server) or 426 (too old)."""
+def require_protocol(request: Request) -> int:
+    """The client's protocol version, or 400 (missing, not a number, newer than this server) or 426 (too old).
+
+    Read from the request rather than declared as a header parameter: every sync route takes it, as every
+    signed-in route takes its token, and the OpenAPI schema says so in the routes' description."""
+    aksio_protocol = request.headers.get(HEADER)
     if aksio_protocol is None:
         raise ApiError(400, f"missing the {HEADER} header: this route is for Aksio's sync")
-    if not aksio_protocol.isdigit():
+    if len(aksio_protocol) > 8 or not aksio_protocol.isdigit():
         raise ApiError(400, f"{HEADER} must be a number, not {aksio_protocol!r}")
     version = int(aksio_protocol)
     if version < OLDEST:

@@ -9,14 +9,34 @@ from collections.abc import Callable
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from aksio.changes import FORMAT, ChangeBatch
 from aksio_server.accounts import store
 from aksio_server.app import create_app
 from aksio_server.runtime import Runtime
+from aksio_sync import wire
+from aksio_sync.protocol import HEADER, MEDIA, VERSION
 
 EXAMPLES = 30
+
+# the sync routes' bodies are bytes: a batch in the wire format, and a document's file (whose name is its sha256,
+# so a generated one is never valid: that route is fuzzed with broken requests only; tests/server/test_sync.py
+# sends it real files and wrong ones)
+schemathesis.openapi.media_type(
+    MEDIA,
+    st.builds(
+        lambda since, size: wire.encode(
+            ChangeBatch(format=FORMAT, device="fuzz-device", since=since, upto=since + size, high=None, tables={})
+        ),
+        st.integers(0, 2**40),
+        st.integers(0, 50),
+    ),
+)
+schemathesis.openapi.media_type("application/octet-stream", st.binary(max_size=1024))
+UNGUESSABLE = {"PUT /api/v1/sync/blobs/{sha256}"}
 
 
 def test_every_operation_answers_as_documented(start: Callable[..., Runtime]) -> None:
@@ -33,13 +53,15 @@ def test_every_operation_answers_as_documented(start: Callable[..., Runtime]) ->
     assert len(operations) >= 9
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if mode is GenerationMode.POSITIVE and operation.label in UNGUESSABLE:
+                continue
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
             def answers_as_documented(case: schemathesis.Case) -> None:
                 with rt.engine.begin() as conn:  # a fresh device each time: a generated logout ends only its own
                     _device, token = store.add_device(conn, owner, "fuzz", rt.now_ms())
-                case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+                case.call_and_validate(headers={"Authorization": f"Bearer {token}", HEADER: str(VERSION)})
 
             try:
                 answers_as_documented()

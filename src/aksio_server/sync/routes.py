@@ -83,6 +83,7 @@ def _push(rt: Runtime, who: Principal, batch: ChangeBatch, key: str) -> PushAck:
     },
 )
 def pull(
+    request: Request,
     who: CurrentUser,
     rt: Rt,
     after: Annotated[int, Query(ge=0, le=2**62, description="the last sequence number merged (0: none)")] = 0,
@@ -91,6 +92,9 @@ def pull(
 ) -> Response:
     """The account's rows changed after ``after``, oldest change first, as one batch (the wire format); rows only
     ``device`` wrote are left out. ``Aksio-More: 1`` when more follow."""
+    unknown = sorted(set(request.query_params) - {"after", "limit", "device"})
+    if unknown:
+        raise ApiError(422, f"{unknown[0][:40]!r} is not a parameter of a pull (after, limit, device)")
     with rt.engine.begin() as conn:
         batch, more = store.pull(conn, who.user_id, after, limit, device)
     return Response(wire.encode(batch), media_type=MEDIA, headers={MORE: "1" if more else "0"})

@@ -1,1 +1,1 @@
-"""The self-hostable sync server (later issues)."""
+"""The self-hostable sync server: accounts (``accounts/``), settings, database and migrations; sync next."""

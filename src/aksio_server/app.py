@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from aksio_server.accounts.routes import router as accounts_router
@@ -95,7 +96,8 @@ def _handle_errors(app: FastAPI) -> None:
         return _error(status, message)
 
     @app.exception_handler(OperationalError)
-    async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+    @app.exception_handler(PoolTimeout)  # every pooled connection busy for 30 s
+    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
         log.warning("database error: %s", exc)
         return _error(503, "the database is unavailable: try again later", {"Retry-After": "5"})
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
+import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
 
@@ -14,6 +16,7 @@ from aksio.clock import FixedClock
 from aksio_server.app import create_app
 from aksio_server.protocol import require_protocol
 from aksio_server.runtime import Runtime
+from aksio_server.settings import load_settings
 from aksio_sync.protocol import HEADER, VERSION
 from tests.server.conftest import bearer, login, register
 
@@ -157,3 +160,21 @@ def test_docs_and_schema_document_the_errors(client: TestClient) -> None:
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     profile_op = schema["paths"][f"{ACCOUNTS}/profile"]["get"]
     assert profile_op["security"] == [{"HTTPBearer": []}]
+
+
+def test_a_database_that_does_not_answer_is_a_503_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AKSIO_SERVER_HOME", str(tmp_path / "server"))
+    monkeypatch.setenv("DATABASE_URL", "postgresql://aksio@127.0.0.1:1/nothing?connect_timeout=2")
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    rt = Runtime.start(load_settings())
+    try:
+        with TestClient(create_app(rt)) as client:
+            health = client.get("/health")
+            assert health.status_code == 503
+            assert health.json() == {"error": "the database is unavailable"}
+            signed_in = client.get(f"{ACCOUNTS}/profile", headers=bearer("aksio_" + "A" * 43))
+            assert signed_in.status_code == 503
+            assert signed_in.headers["Retry-After"] == "5"
+            assert signed_in.json() == {"error": "the database is unavailable: try again later"}
+    finally:
+        rt.close()

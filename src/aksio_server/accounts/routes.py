@@ -105,13 +105,14 @@ def profile(who: CurrentUser, rt: Rt) -> Profile:
         return _profile(conn, who.user_id)
 
 
-@router.patch("/profile", responses=error_responses(401))
+@router.patch("/profile", responses=error_responses(401, 409))
 def edit_profile(body: ProfilePatch, who: CurrentUser, rt: Rt) -> Profile:
-    """Change the display name and preferences (merged: a key set to null is removed)."""
+    """Change the display name and preferences (merged: a key set to null is removed). A merge that would hold more
+    than 64 keys or 8 KB of JSON is refused (409): remove some first."""
     with rt.engine.begin() as conn:
         preferences = None
         if body.preferences is not None:
-            merged: dict[str, Any] = json.loads(store.user_by_id(conn, who.user_id).preferences)
+            merged: dict[str, Any] = json.loads(store.preferences_for_update(conn, who.user_id))
             for key, value in body.preferences.items():
                 if value is None:
                     merged.pop(key, None)
@@ -119,7 +120,10 @@ def edit_profile(body: ProfilePatch, who: CurrentUser, rt: Rt) -> Profile:
                     merged[key] = value
             preferences = json.dumps(merged, separators=(",", ":"), ensure_ascii=False)
             if len(preferences.encode()) > PREFERENCES_MAX_BYTES or len(merged) > 64:
-                raise ApiError(422, f"preferences: at most 64 keys and {PREFERENCES_MAX_BYTES} bytes of JSON in all")
+                raise ApiError(
+                    409,
+                    f"preferences: at most 64 keys and {PREFERENCES_MAX_BYTES} bytes of JSON in all: remove some first",
+                )
         store.update_profile(
             conn, who.user_id, display_name=body.display_name, preferences=preferences, now=rt.now_ms()
         )

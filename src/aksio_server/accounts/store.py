@@ -94,6 +94,15 @@ def set_password(conn: Connection, user_id: str, password_hash: str, now: int) -
     conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash, updated_at=now))
 
 
+def preferences_for_update(conn: Connection, user_id: str) -> str:
+    """The user's stored preferences, the row locked until the transaction ends (PostgreSQL: ``FOR UPDATE``;
+    SQLite's transactions already hold the write lock), so two edits at once merge instead of losing one."""
+    found = conn.execute(select(users.c.preferences).where(users.c.id == user_id).with_for_update()).scalar()
+    if found is None:
+        raise ApiError(404, "no such account")
+    return str(found)
+
+
 def update_profile(
     conn: Connection, user_id: str, *, display_name: str | None, preferences: str | None, now: int
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -223,3 +225,21 @@ def test_a_token_from_one_server_process_works_on_another(client: TestClient, st
         assert second.get(f"{ACCOUNTS}/profile", headers=bearer(session)).status_code == 200
         assert second.post(f"{ACCOUNTS}/logout", headers=bearer(session)).status_code == 204
     assert client.get(f"{ACCOUNTS}/profile", headers=bearer(session)).status_code == 401
+
+
+def test_registering_one_email_at_once_through_two_processes_makes_one_account(
+    client: TestClient, start: Callable[..., Runtime]
+) -> None:
+    from aksio_server.app import create_app
+
+    with TestClient(create_app(start())) as other:
+        tries = [(client if i % 2 else other, f"device {i}") for i in range(8)]
+
+        def attempt(pair: tuple[TestClient, str]) -> int:
+            via, device = pair
+            body = {"email": "ada@example.org", "password": PASSWORD, "device_name": device}
+            return via.post(f"{ACCOUNTS}/register", json=body).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = sorted(pool.map(attempt, tries))
+    assert statuses == [201] + [409] * 7

@@ -4,6 +4,7 @@ database behind or ahead of the server is told apart."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -51,3 +52,16 @@ def test_a_database_migrated_by_a_newer_server_is_refused(engine: Engine) -> Non
     for refuse in (require_current, upgrade):
         with pytest.raises(DatabaseError, match=r"migrated by a newer version; upgrade aksio-server"):
             refuse(engine)
+
+
+def test_processes_starting_together_migrate_once(server_env: dict[str, str]) -> None:
+    engines = [make_engine(load_settings().url()) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            outcomes = list(pool.map(upgrade, engines))
+        head = schema_state(engines[0]).head
+        assert outcomes.count((None, head)) == 1  # one migrated; the others waited on its lock and found it done
+        assert outcomes.count((head, head)) == 3
+    finally:
+        for engine in engines:
+            engine.dispose()

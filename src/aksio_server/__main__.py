@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true", help="read the password from stdin's first line")
     listing = actions.add_parser("list", help="list the accounts")
     listing.add_argument("--json", action="store_true")
-    for name, what in (("disable", "sign the account out everywhere and refuse it"), ("enable", "allow it again")):
+    for name, what in (("disable", "refuse its logins and tokens until enabled"), ("enable", "allow it again")):
         actions.add_parser(name, help=what).add_argument("email")
     reset = actions.add_parser("reset-password", help="set a new password and sign every device out")
     reset.add_argument("email")

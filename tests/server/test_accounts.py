@@ -25,6 +25,7 @@ def test_register_signs_the_device_in_and_keeps_the_email_lower_cased(client: Te
     assert body["preferences"] == {}
     assert body["id"] == session["user_id"]
     assert session["token"].startswith("aksio_")
+    assert login(client, "ada@example.org").headers["Cache-Control"] == "no-store"
 
 
 def test_a_second_account_for_one_email_is_refused(client: TestClient) -> None:

@@ -29,10 +29,11 @@ from aksio_server.tokens import keyed
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 Rt = Annotated[Runtime, Depends(runtime)]
+NO_STORE = "no-store"  # a response holding a token is kept by no cache
 
 
 @router.post("/register", status_code=201, responses=error_responses(403, 409, 503))
-def register(body: Register, rt: Rt) -> Session:
+def register(body: Register, response: Response, rt: Rt) -> Session:
     """Create an account (when the server's registration is open) and sign this device in."""
     if rt.settings.registration != "open":
         raise ApiError(403, "registration is closed on this server: ask its admin for an account")
@@ -43,11 +44,12 @@ def register(body: Register, rt: Rt) -> Session:
             conn, email=body.email, password_hash=password_hash, display_name=body.display_name, now=now
         )
         device_id, token = store.add_device(conn, user_id, body.device_name, now)
+    response.headers["Cache-Control"] = NO_STORE
     return Session(user_id=user_id, device_id=device_id, token=token)
 
 
 @router.post("/login", responses=error_responses(401, 403, 429, 503))
-def login(body: Login, request: Request, rt: Rt) -> Session:
+def login(body: Login, request: Request, response: Response, rt: Rt) -> Session:
     """Sign a device in with email and password: a new device token. Repeated failures for one email or from one
     address are refused for a while (429, Retry-After)."""
     address = request.client.host if request.client else "unknown"
@@ -73,6 +75,7 @@ def login(body: Login, request: Request, rt: Rt) -> Session:
                 if rt.passwords.needs_rehash(user.password_hash):
                     store.set_password(conn, user.id, rt.passwords.hash(body.password), now)
                 device_id, token = store.add_device(conn, user.id, body.device_name, now)
+                response.headers["Cache-Control"] = NO_STORE
                 return Session(user_id=user.id, device_id=device_id, token=token)
     if not good or found is None:
         raise Unauthorized("wrong email or password")

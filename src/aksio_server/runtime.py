@@ -5,10 +5,12 @@ added or killed at will."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 
 from aksio.clock import Clock, SystemClock
+from aksio_server.blobstore import BlobStore, make_blob_store
 from aksio_server.db import make_engine
 from aksio_server.passwords import Passwords
 from aksio_server.settings import ServerSettings
@@ -34,6 +36,12 @@ class Runtime:
             passwords=passwords or Passwords(),
             clock=clock or SystemClock(),
         )
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """The blob store the settings ask for (GCS_BUCKET_NAME, else the home's blob dir), made at first use."""
+        settings = self.settings
+        return make_blob_store(settings.blob_dir, settings.gcs_bucket_name, settings.google_cloud_project)
 
     def now_ms(self) -> int:
         """The clock's instant in milliseconds since the epoch: how times are stored."""

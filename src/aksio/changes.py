@@ -36,7 +36,6 @@ class RowChange(FrozenRecord, frozen=True):
     values: dict[str, Any]
     stamps: dict[str, str] = field(default_factory=dict)
 
-
     def columns(self) -> dict[str, tuple[Any, str]]:
         """Each value with the stamp of its write."""
         return {c: (v, self.stamps.get(c, self.stamp)) for c, v in self.values.items()}

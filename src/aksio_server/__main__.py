@@ -123,6 +123,7 @@ def _serve(host: str, port: int | None, *, migrate: bool) -> None:
     from aksio_server.runtime import Runtime
 
     rt = Runtime.start(settings)
+    rt.blobs  # noqa: B018 - a bucket without credentials is refused now, in one line, not at the first upload
     if migrate:
         before, after = upgrade(rt.engine)
         if before != after:

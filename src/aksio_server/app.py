@@ -1,9 +1,11 @@
 """The FastAPI application: routes, error handling, body limits. ``create_app(runtime)`` builds it for one process;
 ``aksio-server serve`` runs it under uvicorn, tests through ``TestClient``.
 
-Later routes (sync, blobs) are routers included here; a route that streams large bodies adds its path prefix to
-``body_limits``. Their signed-in routes take ``who: CurrentUser`` (``aksio_server.auth``) and the protocol check
-``Depends(require_protocol)`` (``aksio_server.protocol``).
+Later routes (sync, blobs) are routers included here. Their signed-in routes take ``who: CurrentUser``
+(``aksio_server.auth``) and the protocol check ``Depends(require_protocol)`` (``aksio_server.protocol``); the blob
+store is ``runtime.blobs``. Bodies are bounded by ``AKSIO_SERVER_MAX_REQUEST_BYTES``, except a push
+(``aksio_sync.protocol.PUSH_LIMIT``) and a blob's upload (``AKSIO_SERVER_MAX_BLOB_BYTES``), set below;
+``body_limits`` adds others.
 """
 
 from __future__ import annotations
@@ -47,13 +49,8 @@ def create_app(rt: Runtime, *, body_limits: Mapping[str, int] | None = None) -> 
         redoc_url=None,
     )
     app.state.runtime = rt
-    limits = {
-        f"{PREFIX}/push": PUSH_LIMIT,
-        f"{PREFIX}/blobs/": rt.settings.max_blob_bytes,
-        f"{PREFIX}/blobs/missing": rt.settings.max_request_bytes,
-        **(body_limits or {}),
-    }
-    app.add_middleware(BodyLimit, default=rt.settings.max_request_bytes, by_prefix=limits)
+    limits = {f"POST {PREFIX}/push": PUSH_LIMIT, f"PUT {PREFIX}/blobs/": rt.settings.max_blob_bytes}
+    app.add_middleware(BodyLimit, default=rt.settings.max_request_bytes, by_prefix=limits | dict(body_limits or {}))
     _handle_errors(app)
     app.include_router(accounts_router)
     app.include_router(sync_router)

@@ -1,6 +1,6 @@
 """Every request body is bounded before it is read: ``Content-Length`` over the limit is refused at once (413), and
 a body sent without one (chunked) is cut off as soon as it passes the limit. Routes that stream large bodies (blobs)
-get a limit of their own by path prefix."""
+get a limit of their own by path prefix, optionally for one method: ``{"PUT /api/v1/sync/blobs/": 1 << 30}``."""
 
 from __future__ import annotations
 
@@ -12,21 +12,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyLimit:
-    """ASGI middleware: ``default`` bytes per body, or the limit of the longest matching prefix in ``by_prefix``."""
+    """ASGI middleware: ``default`` bytes per body, or the limit of the longest matching prefix in ``by_prefix``
+    (a key ``"METHOD /prefix"`` matches that method only)."""
 
     def __init__(self, app: ASGIApp, *, default: int, by_prefix: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.default = default
-        self.by_prefix = sorted((by_prefix or {}).items(), key=lambda item: -len(item[0]))
+        rules = [(*_rule(key), limit) for key, limit in (by_prefix or {}).items()]
+        self.by_prefix = sorted(rules, key=lambda rule: (-len(rule[1]), rule[0] == ""))
 
-    def limit_for(self, path: str) -> int:
-        return next((limit for prefix, limit in self.by_prefix if path.startswith(prefix)), self.default)
+    def limit_for(self, method: str, path: str) -> int:
+        matches = (limit for only, prefix, limit in self.by_prefix if path.startswith(prefix) and only in ("", method))
+        return next(matches, self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit = self.limit_for(scope["method"], scope["path"])
         declared = [value for name, value in scope["headers"] if name == b"content-length"]
         if declared:
             text = declared[0].decode("latin-1").strip()
@@ -49,6 +52,12 @@ class BodyLimit:
             return message
 
         await self.app(scope, bounded, send)
+
+
+def _rule(key: str) -> tuple[str, str]:
+    """``"PUT /path"`` as ("PUT", "/path"); ``"/path"`` as ("", "/path")."""
+    method, _, prefix = key.partition(" ")
+    return (method.upper(), prefix) if prefix else ("", method)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:

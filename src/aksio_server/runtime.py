@@ -5,6 +5,7 @@ added or killed at will."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 
@@ -22,16 +23,6 @@ class Runtime:
     secret: bytes
     passwords: Passwords = field(default_factory=Passwords)
     clock: Clock = field(default_factory=SystemClock)
-    _blobs: BlobStore | None = None
-
-    @property
-    def blobs(self) -> BlobStore:
-        """The documents' files: a directory under the home, or the GCS bucket the settings name (made on first
-        use: a process that serves no file never opens a cloud client)."""
-        if self._blobs is None:
-            found = self.settings
-            self._blobs = make_blob_store(found.blob_dir, found.gcs_bucket_name or None, found.google_cloud_project)
-        return self._blobs
 
     @classmethod
     def start(
@@ -45,6 +36,12 @@ class Runtime:
             passwords=passwords or Passwords(),
             clock=clock or SystemClock(),
         )
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """The blob store the settings ask for (GCS_BUCKET_NAME, else the home's blob dir), made at first use."""
+        settings = self.settings
+        return make_blob_store(settings.blob_dir, settings.gcs_bucket_name, settings.google_cloud_project)
 
     def now_ms(self) -> int:
         """The clock's instant in milliseconds since the epoch: how times are stored."""

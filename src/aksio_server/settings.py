@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from aksio.errors import ConfigError
+from aksio_sync.protocol import BLOB_LIMIT
 
 SECRET_FILE = "secret_key"
 DATABASE_FILE = "server.db"
@@ -49,7 +50,7 @@ class ServerSettings(BaseSettings):
     google_cloud_project: str = Field(default="", alias="GOOGLE_CLOUD_PROJECT")
     registration: Literal["open", "closed"] = Field(default="open", alias="AKSIO_SERVER_REGISTRATION")
     max_request_bytes: int = Field(default=1 << 20, ge=1024, le=1 << 30, alias="AKSIO_SERVER_MAX_REQUEST_BYTES")
-    max_blob_bytes: int = Field(default=256 << 20, ge=1024, le=1 << 40, alias="AKSIO_SERVER_MAX_BLOB_BYTES")
+    max_blob_bytes: int = Field(default=BLOB_LIMIT, ge=1024, le=1 << 40, alias="AKSIO_SERVER_MAX_BLOB_BYTES")
     login_failures: int = Field(default=10, ge=1, le=10_000, alias="AKSIO_SERVER_LOGIN_FAILURES")
     # a school or an office shares one address: more failures are allowed from it than for one email
     login_failures_per_address: int = Field(

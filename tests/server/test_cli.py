@@ -133,3 +133,14 @@ def test_serve_migrates_and_answers_on_port(server_env: dict[str, str]) -> None:
     assert process.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert run(server_env, "user", "list").stdout.startswith("ada@example.org  active  1 device(s)")
+
+
+def test_serve_refuses_a_bucket_without_credentials_at_once(server_env: dict[str, str], tmp_path: Path) -> None:
+    env = {
+        **server_env,
+        "GCS_BUCKET_NAME": "a-bucket",
+        "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json"),
+        "NO_GCE_CHECK": "True",  # never ask the cloud's metadata server
+        "STORAGE_EMULATOR_HOST": "",
+    }
+    refused(run(env, "serve"), "GCS_BUCKET_NAME is set but no Google credentials")

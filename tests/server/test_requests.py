@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 
 from aksio.clock import FixedClock
 from aksio_server.app import create_app
+from aksio_server.blobstore import LocalBlobStore
 from aksio_server.protocol import require_protocol
 from aksio_server.runtime import Runtime
 from aksio_server.settings import load_settings
-from aksio_sync.protocol import HEADER, VERSION
+from aksio_sync.protocol import HEADER, PREFIX, PUSH_LIMIT, VERSION
 from tests.server.conftest import bearer, login, register
 
 ACCOUNTS = "/api/v1/accounts"
@@ -178,3 +179,24 @@ def test_a_database_that_does_not_answer_is_a_503_not_a_crash(tmp_path: Path, mo
             assert signed_in.json() == {"error": "the database is unavailable: try again later"}
     finally:
         rt.close()
+
+
+def test_a_blob_upload_and_a_push_have_limits_of_their_own(start: Callable[..., Runtime]) -> None:
+    rt = start(max_request_bytes=4096, max_blob_bytes=64 * 1024)
+    with TestClient(create_app(rt)) as client:
+        blob = f"{PREFIX}/blobs/{'a' * 64}"
+        # past the limit of JSON bodies but within a blob's: refused by no limit (no route here yet: 404)
+        assert client.put(blob, content=b"x" * 10_000).status_code == 404
+        over = client.put(blob, content=b"x" * (64 * 1024 + 1))
+        assert over.status_code == 413
+        assert over.json() == {"error": f"the request body is too large: at most {64 * 1024} bytes"}
+        # the blob limit is for uploads only: asking which blobs are missing is a JSON body like any other
+        assert client.post(f"{PREFIX}/blobs/missing", content=b"x" * 10_000).status_code == 413
+        assert client.post(f"{PREFIX}/push", content=b"x" * 10_000).status_code == 404
+        assert client.post(f"{PREFIX}/push", content=b"x" * (PUSH_LIMIT + 1)).status_code == 413
+
+
+def test_the_runtime_keeps_blobs_under_its_home_without_a_bucket(rt: Runtime, server_env: dict[str, str]) -> None:
+    assert isinstance(rt.blobs, LocalBlobStore)
+    assert rt.blobs.root == Path(server_env["AKSIO_SERVER_HOME"]) / "blobs"
+    assert rt.blobs is rt.blobs

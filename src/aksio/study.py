@@ -553,7 +553,7 @@ class StudyMixin:
                     "device_id": self.db.device,
                 },
             )
-            queue_rows.write_state(w, new_row)
+            queue_rows.write_state(w, new_row, row)
             # a basic note has one card: no query for siblings it cannot have
             hidden = [] if card.kind == "basic" else self._bury_siblings(w, card, at)
             activity_rows.count_answer(w, iso(at), max(int(duration_ms), 0))

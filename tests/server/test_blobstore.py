@@ -10,6 +10,7 @@ import random
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,16 @@ def test_storing_a_blob_again_changes_nothing_and_still_checks_the_bytes(store: 
     with pytest.raises(BlobTooLarge):
         put(store, 1, data, sha, max_bytes=1000)
     assert store.underneath() == before
+    assert read_back(store, 1, sha) == data
+
+
+def test_uploads_of_one_blob_at_once_all_succeed_and_leave_one_blob(store: Store) -> None:
+    data, sha = blob(GCS_CHUNK + 99)
+    with ThreadPoolExecutor(4) as pool:
+        sizes = list(pool.map(lambda _: put(store, 1, data, sha), range(4)))
+    assert sizes == [len(data)] * 4
+    [only] = store.underneath()  # no temporary file or second copy left
+    assert only.endswith(sha)
     assert read_back(store, 1, sha) == data
 
 

@@ -5,6 +5,7 @@ nothing secret is sent to a build."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -120,3 +121,53 @@ def test_no_secret_or_environment_is_sent_to_a_build(path: str) -> None:
 def test_the_env_file_compose_reads_is_never_committed() -> None:
     # `gcloud builds submit` also leaves out what .gitignore names when there is no .gcloudignore
     assert ".env" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_the_command_the_image_and_compose_run_is_one_the_server_takes() -> None:
+    from aksio_server.__main__ import _parser
+
+    for command in (json.loads(instruction("CMD")[-1]), compose()["services"]["server"]["command"]):
+        assert command[0] == "aksio-server"
+        args = _parser().parse_args(command[1:])
+        assert (args.command, args.host, args.port) == ("serve", "0.0.0.0", None)
+
+
+def test_the_database_url_compose_gives_is_one_the_server_takes() -> None:
+    from aksio_server.settings import database_url
+
+    url = database_url(compose()["services"]["server"]["environment"]["DATABASE_URL"])
+    assert (url.drivername, url.host, url.port, url.database) == ("postgresql+psycopg", "db", 5432, "aksio")
+
+
+def test_a_database_url_through_a_socket_directory_reaches_postgresql() -> None:
+    """The README's Cloud SQL DATABASE_URL names no host but a socket directory (``?host=/cloudsql/...``, which
+    Cloud Run mounts); the same form reaches this machine's PostgreSQL through its own socket directory."""
+    from sqlalchemy import create_engine, text
+
+    from aksio_server.settings import database_url
+
+    cloud_sql = "postgresql://aksio:$DB_PASSWORD@/aksio?host=/cloudsql/$PROJECT:$REGION:$INSTANCE"
+    assert cloud_sql in (ROOT / "README.md").read_text(), "the README's Cloud SQL DATABASE_URL is not this one"
+    socket_dir = Path("/var/run/postgresql")
+    if not (socket_dir / ".s.PGSQL.5432").exists():
+        pytest.skip(f"no PostgreSQL socket in {socket_dir}")
+    engine = create_engine(database_url(f"postgresql://postgres:unused@/test?host={socket_dir}"))
+    try:
+        with engine.connect() as connection:
+            # no server address: the connection is the unix socket's, not TCP's
+            assert connection.execute(text("SELECT inet_server_addr()")).scalar() is None
+    finally:
+        engine.dispose()
+
+
+def test_every_variable_compose_and_the_cloud_run_deploy_set_is_a_setting_of_the_server() -> None:
+    from aksio_server.settings import ServerSettings
+
+    known = {str(field.alias) for field in ServerSettings.model_fields.values()} | {"PORT"}
+    readme = (ROOT / "README.md").read_text()
+    deploy = readme[readme.index("gcloud run deploy") :].split("```")[0].replace("\\\n", "")
+    pairs = re.findall(r'--(?:set|update)-(?:env-vars|secrets)="?([^\s"\\]+)', deploy)
+    in_deploy = {pair.split("=")[0] for listing in pairs for pair in listing.split(",")}
+    assert {"SECRET_KEY", "DATABASE_URL", "GCS_BUCKET_NAME", "GOOGLE_CLOUD_PROJECT"} <= in_deploy
+    assert in_deploy <= known
+    assert set(compose()["services"]["server"]["environment"]) <= known

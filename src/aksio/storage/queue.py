@@ -60,15 +60,19 @@ def states(db: Database | Writer, card_ids: Sequence[str]) -> list[StateRow]:
     return out
 
 
-def write_state(w: Writer, row: StateRow) -> None:
+def write_state(w: Writer, row: StateRow, before: StateRow | None = None) -> None:
     """Overwrite a card's cached state; its row exists (made with the card). An UPDATE, like
-    ``update_state_values``: a third of what INSERT OR REPLACE's delete and insert cost an answer."""
-    fsrs = json.dumps(row.fsrs, sort_keys=True) if row.fsrs is not None else None
-    values = (row.note_id, row.course_id, row.queue, row.due, row.hidden_until, row.new_order, row.first_review)
-    if (
-        w.execute(_UPDATE_STATE, (*values, row.last_review, row.stability, row.difficulty, fsrs, row.card_id)).rowcount
-        != 1
-    ):
+    ``update_state_values``: a third of what INSERT OR REPLACE's delete and insert cost an answer. With ``before``
+    (the row as read before), only the columns that changed are written: an UPDATE moves its row in every index
+    over a column it sets, even to the value it held (the first review's index, at every answer)."""
+    changed = [c for c in _STATE_COLUMNS[1:] if before is None or getattr(row, c) != getattr(before, c)] or list(
+        _STATE_COLUMNS[1:]
+    )
+    values = [getattr(row, c) for c in changed]
+    if "fsrs" in changed:
+        values[changed.index("fsrs")] = json.dumps(row.fsrs, sort_keys=True) if row.fsrs is not None else None
+    sets = ", ".join(f"{c} = ?" for c in changed)
+    if w.execute(f"UPDATE card_state SET {sets} WHERE card_id = ?", (*values, row.card_id)).rowcount != 1:
         raise DatabaseError(f"card {row.card_id} has no cached state", cli_hint="run `aksio doctor --rebuild`")
 
 

@@ -244,3 +244,21 @@ def test_registering_one_email_at_once_through_two_processes_makes_one_account(
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = sorted(pool.map(attempt, tries))
     assert statuses == [201] + [409] * 7
+
+
+def test_a_password_hashed_with_older_parameters_is_rehashed_at_login(client: TestClient, rt: Runtime) -> None:
+    from argon2 import PasswordHasher
+
+    from aksio_server.accounts import store
+
+    older = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
+    with rt.engine.begin() as conn:
+        user_id = store.create_user(conn, email="ada@example.org", password_hash=older, display_name="", now=0)
+    assert rt.passwords.needs_rehash(older)
+    assert login(client, "ada@example.org").status_code == 200
+    with rt.engine.connect() as conn:
+        now_stored = store.user_by_id(conn, user_id).password_hash
+    assert now_stored != older
+    assert not rt.passwords.needs_rehash(now_stored)
+    assert rt.passwords.verify(now_stored, PASSWORD)
+    assert login(client, "ada@example.org").status_code == 200

@@ -63,21 +63,24 @@ def login(body: Login, request: Request, response: Response, rt: Rt) -> Session:
         ratelimit.check(conn, limits, now=rt.now_ms(), window_ms=window_ms)
         found = store.user_by_email(conn, body.email)
     stored = found.password_hash if found is not None else None
-    good = rt.passwords.verify(stored, body.password)  # the slow part, outside any transaction
+    # the slow parts, outside any transaction: the check (as slow for an unknown email) and a rehash if it is due
+    good = rt.passwords.verify(stored, body.password) and stored is not None
+    rehashed = rt.passwords.hash(body.password) if good and rt.passwords.needs_rehash(stored or "") else None
     now = rt.now_ms()
     with rt.engine.begin() as conn:
-        if not good or found is None:
+        user = store.user_by_id(conn, found.id) if good and found is not None else None
+        if user is None or user.password_hash != stored:  # wrong, or changed meanwhile: the one given is old
             ratelimit.record_failure(conn, subjects, now=now, window_ms=window_ms)
+            good = False
         else:
             ratelimit.forget(conn, subjects[0])
-            user = store.user_by_id(conn, found.id)
             if not user.disabled:
-                if rt.passwords.needs_rehash(user.password_hash):
-                    store.set_password(conn, user.id, rt.passwords.hash(body.password), now)
+                if rehashed is not None:
+                    store.set_password(conn, user.id, rehashed, now)
                 device_id, token = store.add_device(conn, user.id, body.device_name, now)
                 response.headers["Cache-Control"] = NO_STORE
                 return Session(user_id=user.id, device_id=device_id, token=token)
-    if not good or found is None:
+    if not good:
         raise Unauthorized("wrong email or password")
     raise ApiError(403, "this account is disabled: ask the server's admin")
 

@@ -579,7 +579,7 @@ class Fleet:
 
     def _pick(self, home: Aksio, pick: Pick[Any], table: str) -> str | None:
         ids = [r[0] for r in home.db.query(f"SELECT id FROM {table} WHERE deleted = 0 ORDER BY id")]
-        return pick(ids) if ids else None
+        return ids[pick(range(len(ids)))] if ids else None  # by place: the ids themselves differ from run to run
 
     def _travel(self, op: str, i: int, pick: Pick[Any]) -> None:
         if op == "put_out":  # a home puts its next changes out as a batch (a file in a shared folder, say)
@@ -660,7 +660,9 @@ class Devices(RuleBasedStateMachine):
         self.tmp = Path(tempfile.mkdtemp(prefix="aksio-devices-"))
         self.fleet = Fleet(self.tmp)
 
-    @rule(op=st.sampled_from(sorted(OPS)), data=st.data())
+    # a killed merge lands or not by timing: a machine whose steps must replay alike (hypothesis shrinks by replaying)
+    # leaves it to the seeded runs above
+    @rule(op=st.sampled_from(sorted(set(OPS) - {"deliver_killed"})), data=st.data())
     def step(self, op: str, data: st.DataObject) -> None:
         self.fleet.act(op, lambda options: data.draw(st.sampled_from(options)))
 

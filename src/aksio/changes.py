@@ -23,6 +23,10 @@ from aksio.records import FrozenRecord, Record
 # that only adds tables or columns keeps the number, as a column this version does not know is refused by name.
 FORMAT = 1
 
+# how far ahead of the receiver's clock a stamp may be: clocks a day or two wrong still sync, a stamp further out is
+# a broken clock or a forgery, which would carry every clock that merged it there for good
+FUTURE_LIMIT_MS = 30 * 86_400_000
+
 # "<wall ms, 13 digits>-<counter, 4 hex>-<device id>" (storage/hlc.py)
 STAMP = re.compile(r"\d{13}-[0-9a-f]{4}-[0-9A-Za-z-]{1,64}")
 

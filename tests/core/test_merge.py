@@ -387,6 +387,11 @@ def _bad_batches(batch: ChangeBatch) -> dict[str, ChangeBatch]:
             batch, "review", {"values": {**last_review.values, "rating": 9}}
         ),
         "damaged: a value that is no value": _with_row(batch, "note", {"values": {"front": [1, 2]}}),
+        # a clock far ahead (or a forged stamp at the end of time) would carry every clock that merged it there
+        "stamped far in the future": _with_row(batch, "card", {"stamp": "9999999999999-ffff-" + batch.device}),
+        "stamped 31 days ahead": msgspec.structs.replace(
+            batch, high=f"{int((NOW + timedelta(days=31)).timestamp() * 1000)}-0000-{batch.device}"
+        ),
     }
 
 
@@ -399,6 +404,8 @@ def _bad_batches(batch: ChangeBatch) -> dict[str, ChangeBatch]:
         "damaged: a stamp that is not one",
         "damaged: a value the schema refuses",
         "damaged: a value that is no value",
+        "stamped far in the future",
+        "stamped 31 days ahead",
     ],
 )
 def test_a_batch_that_cannot_be_merged_is_refused_in_one_line_and_nothing_of_it_applied(

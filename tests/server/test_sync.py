@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 import uvicorn
 
@@ -247,3 +248,15 @@ def test_files_are_the_accounts_own(device: Callable[..., Aksio], live: Live, do
     assert httpx.put(f"{live.url}{PREFIX}/blobs/..%2F..%2Fx", content=b"x", headers=heads).status_code in (404, 422)
     mine = {**heads, "Authorization": f"Bearer {_account(ann).token}"}
     assert httpx.get(url, headers=mine).content == ann.blobs.get(digest)
+
+
+def test_a_batch_stamped_far_ahead_of_the_servers_clock_is_refused(device: Callable[..., Aksio]) -> None:
+    a = device("a")
+    geography(a)
+    account = _account(a)
+    batch = a.changes_since(0)[0]
+    forged = msgspec.structs.replace(batch, high="9999999999999-ffff-" + batch.device)
+    with Server(account.url, account.token) as server:
+        with pytest.raises(SyncError, match="far ahead of the server's clock"):
+            server.push(forged)
+        assert server.status()["seq"] == 0  # nothing of it kept

@@ -14,12 +14,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from graphlib import TopologicalSorter
 from itertools import starmap
 from typing import Any
 
 from aksio.bulk import collector_paused
-from aksio.changes import FORMAT, STAMP, ChangeBatch, HeldChange, MergeReport, RowChange
+from aksio.changes import FORMAT, FUTURE_LIMIT_MS, STAMP, ChangeBatch, HeldChange, MergeReport, RowChange
 from aksio.errors import AksioError, BadBatch
 from aksio.records import Record
 from aksio.storage import activity, generation, stamps, tags
@@ -202,6 +203,23 @@ def check(db: Database, batch: ChangeBatch) -> None:
         known = set(stamps.value_columns(db, table)) | ({"tags"} if table in tags.TAGGED else set())
         if not _sound(rows, known):
             _refuse(name, table, rows, known)
+    _not_from_the_future(db, batch)
+
+
+def _not_from_the_future(db: Database, batch: ChangeBatch) -> None:
+    """Refuse a batch stamped further ahead of this device's clock than any clock is wrong: merged, it would
+    carry this device's clock (which moves past every stamp it sees) and every device's after it out there for
+    good, and a forged stamp at the end of time would leave no stamp to write after it."""
+    latest = max(
+        [batch.high or "", *(row.stamp for rows in batch.tables.values() for row in rows)]
+        + [stamp for rows in batch.tables.values() for row in rows if row.stamps for stamp in row.stamps.values()]
+    )
+    if latest and int(latest[:13]) > db.clock.now().timestamp() * 1000 + FUTURE_LIMIT_MS:
+        when = datetime.fromtimestamp(int(latest[:13]) / 1000, UTC).date().isoformat()
+        raise BadBatch(
+            f"{batch.name} is stamped {when}, more than {FUTURE_LIMIT_MS // 86_400_000} days ahead of this "
+            "device's clock: check the date and time of the device that made it"
+        )
 
 
 def _sound(rows: Sequence[RowChange], known: set[str]) -> bool:

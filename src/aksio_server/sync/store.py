@@ -18,7 +18,7 @@ import msgspec
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from aksio.changes import FORMAT, STAMP, ChangeBatch, RowChange, merge_columns
+from aksio.changes import FORMAT, FUTURE_LIMIT_MS, STAMP, ChangeBatch, RowChange, merge_columns
 from aksio.storage.db import SYNCED
 from aksio_server.errors import ApiError
 from aksio_server.schema import sync_pushes, sync_rows, sync_users
@@ -64,6 +64,10 @@ def push(conn: Connection, user_id: str, batch: ChangeBatch, key: str, now_ms: i
     """Merge a device's batch into the user's rows, in the caller's transaction; a push whose ``key`` was taken
     before gets the answer it got then, and changes nothing."""
     check(batch)
+    stamps = [s for rows in batch.tables.values() for row in rows for s in (row.stamp, *row.stamps.values())]
+    latest = max([batch.high or "", *stamps])
+    if latest and int(latest[:13]) > now_ms + FUTURE_LIMIT_MS:
+        raise ApiError(422, "the batch is stamped far ahead of the server's clock: check the device's date and time")
     seq, high, count = _locked_counter(conn, user_id)
     done = conn.execute(
         select(sync_pushes.c.ack).where(sync_pushes.c.user_id == user_id, sync_pushes.c.key == key)
@@ -95,7 +99,6 @@ def push(conn: Connection, user_id: str, batch: ChangeBatch, key: str, now_ms: i
         conn.execute(insert(sync_rows), inserts)
     if updates:
         conn.execute(_update_row, updates)
-    stamps = [s for rows in batch.tables.values() for row in rows for s in (row.stamp, *row.stamps.values())]
     high = max([s for s in (high, batch.high, *stamps) if s is not None], default=None)
     conn.execute(
         update(sync_users).where(sync_users.c.user_id == user_id).values(seq=seq, high=high, rows=count + len(inserts))

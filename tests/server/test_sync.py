@@ -26,6 +26,7 @@ from tests.conftest import Cli, open_home
 from tests.core.test_merge import dump, geography
 from tests.docmaker import Docs, html
 from tests.server.conftest import PASSWORD
+from tests.sync.week import a_week_apart
 
 
 class Live:
@@ -96,6 +97,10 @@ def test_two_devices_sync_through_the_server_and_hold_the_same(device: Callable[
     assert a.card(cards[1]).back == "Madrid!" and "hard" in a.card(cards[1]).tags
     again = sync_now(a)
     assert (again.pushed, again.merged.rows) == (0, 0)
+
+
+def test_a_week_offline_on_one_device_then_a_sync_gives_both_the_same(device: Callable[..., Aksio]) -> None:
+    a_week_apart(device("a"), device("b"), sync_now)
 
 
 def test_a_new_device_pulls_everything_in_pages_from_nothing(device: Callable[..., Aksio], live: Live) -> None:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import msgspec
@@ -20,6 +19,7 @@ from aksio_sync import folder, wire
 from tests.conftest import Cli, open_home
 from tests.core.test_merge import dump, geography
 from tests.docmaker import Docs, html
+from tests.sync.week import a_week_apart
 
 
 @pytest.fixture
@@ -118,30 +118,7 @@ def test_an_emptied_folder_gets_everything_again(homes: tuple[Aksio, Aksio], tmp
 
 
 def test_a_week_offline_on_one_laptop_then_a_sync_gives_both_the_same(homes: tuple[Aksio, Aksio], shared: Path) -> None:
-    a, b = homes
-    cards = geography(a)
-    sync(a, shared)
-    sync(b, shared)
-    for day in range(7):  # A studies and edits online; B studies, tags and deletes offline
-        for home in (a, b):
-            home.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
-            for _ in range(8):  # a learning card answered Hard comes back the same day: a few rounds a day
-                if (card := home.next_card()) is None:
-                    break
-                home.answer(card.id, 3 if day % 3 else 2)
-        a.edit_card(cards[0], back=f"Paris (day {day})")
-        sync(a, shared)
-    b.edit_card(cards[1], add_tags=["hard"])
-    b.delete_card(cards[4])  # the cloze note, both its cards
-    b.add_card("Geography", "Capital of Portugal?", "Lisbon", tags=["capitals"])
-    sync(b, shared)
-    sync(a, shared)
-    assert dump(a) == dump(b)
-    assert len(reviews(a)) == len(reviews(b)) > 7
-    assert a.card(cards[0]).back == "Paris (day 6)"
-    assert "hard" in a.card(cards[1]).tags
-    for home in (a, b):
-        assert home.doctor(rebuild=True)["identical"]
+    a_week_apart(*homes, lambda home: sync(home, shared))
 
 
 # -- what a sync tool does to files ------------------------------------------------------------------------

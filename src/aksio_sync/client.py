@@ -41,6 +41,7 @@ from aksio_sync.protocol import (
 ACCOUNT_FILE = "sync.json"
 BATCH_ROWS = 5000
 PULL_LIMIT = 256 << 20  # bytes of one pulled batch: ~1 MB is usual
+PULL_PAGES = 20_000  # pages one sync follows at most (100M rows); the next sync goes on from there
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 ACCOUNTS = "/api/v1/accounts"
 
@@ -291,7 +292,7 @@ def _push(aksio: Aksio, server: Server, account: Account, report: SyncReport) ->
 
 def _pull(aksio: Aksio, server: Server, account: Account, report: SyncReport) -> None:
     after = aksio.sync_cursor(account.peer, "pull")
-    while True:
+    for _ in range(PULL_PAGES):  # a server that always says "more" is not followed for ever
         batch, more = server.pull(after, aksio.db.device)
         if batch.size:
             report.add(aksio.apply_changes(batch, pulled=(account.peer, batch.upto)))

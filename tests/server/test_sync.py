@@ -15,13 +15,19 @@ import httpx
 import msgspec
 import pytest
 import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from aksio.changes import FORMAT, ChangeBatch
+from aksio.errors import AksioError
 from aksio.service import Aksio
 from aksio_server.app import create_app
 from aksio_server.runtime import Runtime
 from aksio_sync import wire
 from aksio_sync.client import Account, NotSignedIn, Server, SyncError, save_account, sync_now
-from aksio_sync.protocol import HEADER, IDEMPOTENCY, MEDIA, PREFIX, VERSION
+from aksio_sync.protocol import HEADER, IDEMPOTENCY, MEDIA, MORE, PREFIX, VERSION
 from tests.conftest import Cli, open_home
 from tests.core.test_merge import dump, geography
 from tests.docmaker import Docs, html
@@ -32,8 +38,8 @@ from tests.sync.week import a_week_apart
 class Live:
     """The app served by uvicorn on a free loopback port, in a thread of this process."""
 
-    def __init__(self, rt: Runtime) -> None:
-        config = uvicorn.Config(create_app(rt), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    def __init__(self, app: Any) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -51,7 +57,7 @@ class Live:
 
 @pytest.fixture
 def live(rt: Runtime) -> Iterator[Live]:
-    served = Live(rt)
+    served = Live(create_app(rt))
     yield served
     served.stop()
 
@@ -265,3 +271,51 @@ def test_a_batch_stamped_far_ahead_of_the_servers_clock_is_refused(device: Calla
         with pytest.raises(SyncError, match="far ahead of the server's clock"):
             server.push(forged)
         assert server.status()["seq"] == 0  # nothing of it kept
+
+
+def _hostile(answer: Callable[[Request], Response]) -> Live:
+    """A server on loopback that answers every request with ``answer``: what a broken or hostile peer says."""
+    return Live(Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST", "PUT", "HEAD"])]))
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (lambda _: Response(b"<html>login</html>", media_type="text/html"), "not JSON|not a batch"),
+        (lambda _: Response(b'{"aksio":"changes","wire":9,"format":1,"bytes":0}\n', headers={MORE: "1"}), "newer"),
+        (lambda _: Response(b"x" * 100, status_code=500), "HTTP 500"),
+    ],
+)
+def test_a_server_that_does_not_speak_the_protocol_is_one_line(
+    tmp_path: Path, answer: Callable[[Request], Response], says: str
+) -> None:
+    peer = _hostile(answer)
+    home = open_home(tmp_path / "a")
+    try:
+        save_account(home.paths.home, Account(url=peer.url, email="a@b.c", user_id="u", device_id="d", token="t"))
+        with pytest.raises(AksioError, match=says) as failure:
+            sync_now(home)
+        assert "\n" not in str(failure.value)
+    finally:
+        home.close()
+        peer.stop()
+
+
+def test_a_server_that_always_says_more_is_not_followed_for_ever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def endless(request: Request) -> Response:
+        after = int(request.query_params.get("after", "0"))
+        empty = ChangeBatch(format=FORMAT, device="server", since=after, upto=after + 1, high=None, tables={})
+        return Response(wire.encode(empty), media_type=MEDIA, headers={MORE: "1"})
+
+    monkeypatch.setattr("aksio_sync.client.PULL_PAGES", 50)
+    peer = _hostile(endless)
+    home = open_home(tmp_path / "a")
+    try:
+        save_account(home.paths.home, Account(url=peer.url, email="a@b.c", user_id="u", device_id="d", token="t"))
+        sync_now(home)
+        assert home.sync_cursor("server:u", "pull") == 50  # followed 50 pages, then stopped; the next sync goes on
+    finally:
+        home.close()
+        peer.stop()

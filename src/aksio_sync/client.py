@@ -338,9 +338,11 @@ class _Reader:
 def status_of(aksio: Aksio) -> dict[str, Any]:
     """Where this home syncs and how far, without asking the server."""
     account = load_account(aksio.paths.home)
+    held = len(aksio.held_changes())  # rows from elsewhere waiting for the row they belong to (any transport)
     if account is None:
-        return {"signed_in": False}
+        return {"signed_in": False, "held": held}
     return {
+        "held": held,
         "signed_in": True,
         "url": account.url,
         "email": account.email,

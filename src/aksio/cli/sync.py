@@ -97,6 +97,8 @@ def sync_status(json: JsonOpt = False) -> None:
         console().print(markup("signed in to {} as {}", found["url"], found["email"]))
         waiting = int(str(found["changes"])) - int(str(found["pushed_up_to"]))
         console().print(f"changes not sent yet: {waiting}")
+    if found["held"] and not json:
+        console().print(f"held: {_n(int(str(found['held'])), 'row')} from other devices wait for what they belong to")
 
 
 @sync_app.command("logout")

@@ -27,6 +27,7 @@ from aksio.storage import generation as gen_rows
 if TYPE_CHECKING:
     from aksio.config import Settings
     from aksio.generate.checks import DuplicateIndex
+    from aksio.generate.furniture import Furniture
     from aksio.generate.items import CardDraft, CardDrafts, QuestionDraft, QuestionDrafts
     from aksio.llm.base import Provider, ProviderStatus
     from aksio.llm.reliability import Structured
@@ -214,7 +215,8 @@ class GenerateMixin:
         todo = [(k, p) for k, p in zip(keys, parts, strict=True) if k not in done_before]
         pages = gen_rows.page_texts(self.db, {s.document_id for s in sections})
         existing = self._duplicate_index(what, target.id)
-        terms = _course_terms(sections) if what == "questions" and offline else []
+        furniture = _furniture(pages) if offline else {}
+        terms = _course_terms(sections, furniture) if what == "questions" and offline else []
         report = GenerationReport(
             course_id=target.id,
             course_name=target.name,
@@ -247,7 +249,8 @@ class GenerateMixin:
 
         def run(key: str, part: SectionInput) -> _Outcome:
             if offline:
-                return _offline_outcome(what, part, per_section, kind, terms, random.Random(f"{seed}:{key}"))
+                rng = random.Random(f"{seed}:{key}")
+                return _offline_outcome(what, part, per_section, kind, terms, rng, furniture.get(part.document_id))
             return self._model_outcome(model_provider, what, part, per_section, kind, reads, cancel)
 
         def finish(key: str, part: SectionInput, outcome: _Outcome) -> None:
@@ -522,21 +525,38 @@ def _prompt_key(provider: Provider, what: What, part: SectionInput, count: int, 
 
 
 def _offline_outcome(
-    what: What, part: SectionInput, count: int, kind: CardKind, terms: list[str], rng: random.Random
+    what: What,
+    part: SectionInput,
+    count: int,
+    kind: CardKind,
+    terms: list[str],
+    rng: random.Random,
+    furniture: Furniture | None,
 ) -> _Outcome:
     from aksio.generate.offline import offline_cards, offline_questions
 
     if what == "cards":
-        return _Outcome(drafts=list(offline_cards(part, limit=count, kind=kind, rng=rng)))
-    return _Outcome(drafts=list(offline_questions(part, limit=count, rng=rng, course_terms=terms)))
+        return _Outcome(drafts=list(offline_cards(part, limit=count, kind=kind, rng=rng, furniture=furniture)))
+    questions = offline_questions(part, limit=count, rng=rng, course_terms=terms, furniture=furniture)
+    return _Outcome(drafts=list(questions))
 
 
-def _course_terms(sections: Sequence[SectionInput]) -> list[str]:
+def _furniture(pages: dict[tuple[str, int], str]) -> dict[str, Furniture]:
+    """Each document's page furniture, read from all its pages (a section alone may be one slide)."""
+    from aksio.generate.furniture import furniture_of
+
+    by_document: dict[str, list[tuple[int, str]]] = {}
+    for (document_id, page), text in pages.items():
+        by_document.setdefault(document_id, []).append((page, text))
+    return {d: furniture_of([text for _, text in sorted(found)]) for d, found in by_document.items()}
+
+
+def _course_terms(sections: Sequence[SectionInput], furniture: dict[str, Furniture]) -> list[str]:
     from aksio.generate.offline import extract_terms
 
     seen: dict[str, str] = {}
     for s in sections:
-        for term in extract_terms(s):
+        for term in extract_terms(s, furniture.get(s.document_id)):
             seen.setdefault(term.casefold(), term)
     return list(seen.values())
 

@@ -119,3 +119,101 @@ def chinese_section() -> SectionInput:
 
 def all_sections() -> list[SectionInput]:
     return [os_section(), biology_section(), economics_section(), chinese_section()]
+
+
+# A slide deck as a PDF gives it: a running header and footer on every slide, slide numbers, an agenda slide
+# listing the other slides' titles, a title continued with "(cont.)", reference lines, words hyphenated at a line
+# end (one that is a word when joined, one that keeps its hyphen).
+NET_SLIDES = [
+    """CS 240 Computer Networks                    Lecture 4
+Agenda
+Transport Layer
+Congestion Control
+Congestion Control (cont.)
+Summary
+Prof. Example · Fall 2026
+2
+""",
+    """CS 240 Computer Networks                    Lecture 4
+Transport Layer
+
+A transport protocol delivers data between processes running on different hosts.
+The Transmission Control Protocol (TCP) provides reliable, in-order delivery of a byte stream.
+The sender numbers every byte, and the receiver acknowledges the bytes it has received in
+order, so that lost segments can be detected and sent again by the sender-
+side timer.
+See also: Transmission Control Protocol, Wikipedia.
+Prof. Example · Fall 2026
+3
+""",
+    """CS 240 Computer Networks                    Lecture 4
+Congestion Control
+
+Congestion control keeps senders from overwhelming the routers between them. The congestion
+window limits how many unacknowledged bytes a sender may have in flight at any moment.
+Slow start doubles the congestion window every round trip until the first loss is detected by
+the sender's retransmission pro-
+cess.
+Prof. Example · Fall 2026
+4
+""",
+    """CS 240 Computer Networks                    Lecture 4
+Congestion Control (cont.)
+
+Additive increase raises the window by one segment per round trip when no loss is seen.
+Multiplicative decrease halves the congestion window whenever the sender detects a loss.
+Reference: J. Example, Networks Explained, 2nd ed., 2019.
+Prof. Example · Fall 2026
+5
+""",
+    """CS 240 Computer Networks                    Lecture 4
+Summary
+
+TCP trades some latency for reliability, and congestion control shares a bottleneck link
+fairly among the flows that cross it.
+Prof. Example · Fall 2026
+6
+""",
+]
+
+OS_SLIDES_ZH = [
+    """操作系统原理 第五讲
+目录
+进程与线程
+进程调度
+进程调度（续）
+第 1 页
+""",
+    """操作系统原理 第五讲
+进程与线程
+
+进程是程序在一个数据集合上的一次执行过程。线程是处理器调度的基本单位。
+同一进程中的线程共享进程的地址空间和打开的文件。
+参见：维基百科“线程”条目。
+第 2 页
+""",
+    """操作系统原理 第五讲
+进程调度
+
+调度器决定下一个在处理器上运行的进程。时间片轮转调度让每个就绪进程轮流运行一个时间片。
+第 3 页
+""",
+    """操作系统原理 第五讲
+进程调度（续）
+
+优先级调度总是先运行优先级最高的就绪进程。长时间等待的进程可能发生饥饿。
+第 4 页
+""",
+]
+
+
+def pages_section(title: str, pages: list[str], first_page: int = 1) -> SectionInput:
+    return section(title, *pages, first_page=first_page)
+
+
+def network_slides() -> SectionInput:
+    return pages_section("Transport", NET_SLIDES, first_page=2)
+
+
+def chinese_slides() -> SectionInput:
+    return pages_section("进程", OS_SLIDES_ZH)

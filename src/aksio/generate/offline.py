@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aksio.generate.checks import STOPWORDS, DuplicateIndex, check_card, check_question, quote_on_page
+from aksio.generate.furniture import Furniture, is_reference, strip_furniture
 from aksio.generate.items import CardDraft, QuestionDraft
 from aksio.models import SectionInput
 
@@ -126,14 +127,18 @@ _ABBREVIATIONS = frozenset(
 _CODE = re.compile(r"[{}<>=]|->|=>|::|\(\)|;\s*$|^\s*(?:def|class|return|import|int|void|for|while|if)\b")
 
 
+_BREAK = "\u00ad"  # marks where a word was broken at a line end; checks.normalise drops it, as it joins the word
+
+
 def _clean_lines(text: str) -> list[str]:
-    """The page's lines, with words broken at line ends joined the way ``checks.normalise`` joins them."""
+    """The page's lines, with words broken at line ends joined the way ``checks.normalise`` joins them (a soft
+    hyphen left at the break: whether the word had a hyphen of its own is decided when it is shown)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
     out: list[str] = []
     for line in lines:
         line = " ".join(line.split())
         if out and re.search(r"\w-$", out[-1]) and line[:1].isalpha():
-            out[-1] = (out[-1][:-1] if line[:1].islower() else out[-1]) + line
+            out[-1] = (out[-1][:-1] + _BREAK if line[:1].islower() else out[-1]) + line
             continue
         out.append(line)
     return out
@@ -192,9 +197,26 @@ def _split_sentences(unit: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_HYPHENATED = re.compile(r"([A-Za-z]+)(?:\u00ad|- )([a-z]+)")
+
+
+def _join_hyphenated(m: re.Match[str]) -> str:
+    """ "pro-|cess" is "process", but "self-|explanatory" keeps its hyphen: the joined form must be a word at least
+    as common as the hyphenated one."""
+    from wordfreq import zipf_frequency
+
+    first, rest = m.group(1), m.group(2)
+    joined = zipf_frequency(first + rest, "en")
+    if joined > 0 and joined >= zipf_frequency(f"{first}-{rest}", "en"):
+        return first + rest
+    return f"{first}-{rest}" if "\u00ad" in m.group(0) else m.group(0)
+
+
 def _display(text: str) -> str:
     text = _LINK.sub(r"\1", text)
-    return " ".join(_MARKUP.sub("", text).split())
+    if _BREAK in text or "- " in text:
+        text = _HYPHENATED.sub(_join_hyphenated, text)
+    return " ".join(_MARKUP.sub("", text.replace(_BREAK, "")).split())
 
 
 def _word_count(text: str) -> int:
@@ -218,13 +240,14 @@ def _sentence_ok(quote: str, text: str) -> bool:
     return not (letters < 0.6 * len(text.replace(" ", "")) or _CODE.search(text) or _TOC.search(text))
 
 
-def _sentences(section: SectionInput) -> tuple[list[_Sentence], list[str]]:
-    """The usable sentences of a section, in reading order, and its headings."""
+def _sentences(section: SectionInput, furniture: Furniture | None = None) -> tuple[list[_Sentence], list[str]]:
+    """The usable sentences of a section, in reading order, and its headings; page furniture (``furniture`` is
+    the document's, else what the section's own pages repeat) is left out."""
     sentences: list[_Sentence] = []
     headings: list[str] = []
     order = 0
     titles = frozenset(" ".join(t.split()).casefold() for t in (section.section_title, section.document_title))
-    for page, text in section.pages:
+    for page, text in strip_furniture(section.pages, furniture):
         for unit, heading in _units(text, titles):
             if heading:
                 headings.append(_display(re.sub(r"^[#\s]*(?:\d+(?:\.\d+)*\.?\s+)?", "", unit)))
@@ -232,7 +255,8 @@ def _sentences(section: SectionInput) -> tuple[list[_Sentence], list[str]]:
             unit = _BULLET.sub("", unit, count=1)
             for quote in _split_sentences(unit):
                 shown = _display(quote)
-                if not _sentence_ok(quote, shown):
+                quote = quote.replace(_BREAK, "")
+                if not _sentence_ok(quote, shown) or is_reference(shown):
                     continue
                 bold = [_display(a or b) for a, b in _BOLD.findall(quote)]
                 sentences.append(_Sentence(page, order, quote, shown, [b for b in bold if b], bool(_CJK.search(shown))))
@@ -380,9 +404,9 @@ def _collect_terms(sentences: list[_Sentence], headings: list[str]) -> _Terms:
     return terms
 
 
-def extract_terms(section: SectionInput) -> list[str]:
+def extract_terms(section: SectionInput, furniture: Furniture | None = None) -> list[str]:
     """The section's key terms, most important first: for distractors across a course."""
-    sentences, headings = _sentences(section)
+    sentences, headings = _sentences(section, furniture)
     terms = _collect_terms(sentences, headings)
     ranked = sorted(terms.by_key.values(), key=lambda t: (-t.weight, t.text.casefold()))
     return [t.text for t in ranked]
@@ -695,15 +719,17 @@ def offline_cards(
     kind: CardKind,
     rng: random.Random,
     existing: DuplicateIndex | None = None,
+    furniture: Furniture | None = None,
 ) -> list[CardDraft]:
     """Up to ``limit`` checked cards from the section's sentences, in reading order; deterministic for an rng seed.
 
     ``kind`` "mixed" asks definitions and facts about a term as questions and hides terms of other key
     statements as cloze deletions. ``existing`` (the course's cards) keeps repeats out, and grows with the result.
+    ``furniture`` is what the section's document repeats on its pages (see ``furniture.furniture_of``).
     """
     if limit <= 0:
         return []
-    sentences, headings = _sentences(section)
+    sentences, headings = _sentences(section, furniture)
     terms = _collect_terms(sentences, headings)
     pages = _page_texts(section)
     index = existing if existing is not None else DuplicateIndex()
@@ -805,6 +831,7 @@ def offline_questions(
     rng: random.Random,
     course_terms: list[str],
     existing: DuplicateIndex | None = None,
+    furniture: Furniture | None = None,
 ) -> list[QuestionDraft]:
     """Up to ``limit`` checked quiz questions: multiple choice on terms, true/false on key facts, short answers.
 
@@ -812,7 +839,7 @@ def offline_questions(
     """
     if limit <= 0:
         return []
-    sentences, headings = _sentences(section)
+    sentences, headings = _sentences(section, furniture)
     terms = _collect_terms(sentences, headings)
     pages = _page_texts(section)
     pool = [*course_terms, *(t.text for t in sorted(terms.by_key.values(), key=lambda t: t.text.casefold()))]

@@ -50,6 +50,10 @@ class SyncError(AksioError):
     """The server cannot be reached, refuses the request, or answers something that is not the protocol."""
 
 
+class Unreachable(SyncError):
+    """The server does not answer (offline, or a wrong address): a normal state, in which nothing is lost."""
+
+
 class NotSignedIn(SyncError):
     """No account, or a token the server no longer takes: sign in (again)."""
 
@@ -175,7 +179,7 @@ class Server:
                         raise SyncError(f"{self.url} sent a batch larger than {PULL_LIMIT >> 20} MB")
                 more = response.headers.get(MORE) == "1"
         except httpx.HTTPError as exc:
-            raise SyncError(f"cannot reach {self.url}: {_reason(exc)}") from None
+            raise _unreachable(self.url, exc) from None
         batch = wire.decode(bytes(data), f"a batch from {self.url}")
         if batch.since != after or batch.upto < after:
             raise SyncError(f"{self.url} sent changes {batch.since + 1}-{batch.upto}, not those after {after}")
@@ -209,7 +213,7 @@ class Server:
                 self._check(response, read=True)
                 aksio.blobs.put_stream(_Reader(response.iter_bytes()), digest, BLOB_LIMIT)
         except httpx.HTTPError as exc:
-            raise SyncError(f"cannot reach {self.url}: {_reason(exc)}") from None
+            raise _unreachable(self.url, exc) from None
         except ValueError as exc:
             raise SyncError(f"{self.url} sent the file {digest[:12]}: {exc}") from None
         return True
@@ -231,7 +235,7 @@ class Server:
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise SyncError(f"cannot reach {self.url}: {_reason(exc)}") from None
+            raise _unreachable(self.url, exc) from None
         self._check(response)
         return response
 
@@ -248,6 +252,12 @@ class Server:
         if response.status_code == 401:
             raise NotSignedIn(f"{self.url}: {message}")
         raise SyncError(f"{self.url}: {message}")
+
+
+def _unreachable(url: str, exc: httpx.HTTPError) -> SyncError:
+    """The error of a request that got no answer: ``Unreachable`` when the network or the server is away."""
+    kind = Unreachable if isinstance(exc, httpx.TransportError) else SyncError
+    return kind(f"cannot reach {url}: {_reason(exc)}")
 
 
 def _reason(exc: httpx.HTTPError) -> str:
@@ -352,7 +362,7 @@ def status_of(aksio: Aksio) -> dict[str, Any]:
     }
 
 
-__all__ = ["Account", "NotSignedIn", "Server", "SyncError", "sync_now"]
+__all__ = ["Account", "NotSignedIn", "Server", "SyncError", "Unreachable", "sync_now"]
 
 
 # -- the commands' entry points (``aksio sync login|now|status|logout`` find them by entry point) ----------------

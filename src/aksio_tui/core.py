@@ -19,10 +19,18 @@ class CoreGate:
     def __init__(self, aksio: Aksio) -> None:
         self.aksio = aksio
         self._lock = threading.Lock()
+        # called (on the calling thread) after a call that committed a change: the app syncs a little later
+        self.on_change: Callable[[], object] | None = None
 
     def __call__(self, fn: Callable[[Aksio], T]) -> T:
         with self._lock:
-            return fn(self.aksio)
+            db = self.aksio.db
+            before = db.generation  # commits through this connection: counting them costs nothing
+            try:
+                return fn(self.aksio)
+            finally:
+                if db.generation != before and self.on_change is not None:
+                    self.on_change()
 
     def prefetch(self, fn: Callable[[Aksio], T]) -> Future[T]:
         """Start ``fn`` on a thread of its own now (e.g. while the app is still starting) and return its future."""

@@ -91,7 +91,7 @@ def test_the_title_follows_the_screen_and_the_icon_opens_the_palette(core: Aksio
         assert title().rstrip().endswith("…") and len(title()) == 100  # cut to its room, not wrapped
         app.screen.sub_title = "short"
         await pilot.pause()
-        assert title().strip(" ⭘") == "Aksio — short"
+        assert title().strip(" ⭘") == "Aksio — short · local only (sync not set up)"
         await pilot.click(TitleBar, offset=(40, 0))  # the title: nothing happens
         assert isinstance(app.screen, DashboardScreen)
         await pilot.click(TitleBar, offset=(1, 0))

@@ -188,7 +188,7 @@ class CardBrowserScreen(AppScreen):
         )
 
     def on_mount(self) -> None:
-        self.sub_title = "cards · local only (sync not set up)"
+        self.sub_title = "cards"
         self.cards.show_course = self.course_id is None
         self.cards.focus()
         self.reload()
@@ -221,7 +221,7 @@ class CardBrowserScreen(AppScreen):
     def _status(self) -> None:
         cards = self.cards
         where = self.course_name if self.filter.course_id else "all courses"
-        self.sub_title = f"cards · {where} · local only (sync not set up)"
+        self.sub_title = f"cards · {where}"
         count = f"{len(cards.rows):,} card{'s' if len(cards.rows) != 1 else ''}"
         if cards.selected:
             count += f" · {len(cards.selected):,} selected"

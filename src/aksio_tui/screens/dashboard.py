@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
+from aksio_tui.messages import SyncMerged
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.course_table import CourseTable
 from aksio_tui.widgets.heatmap import Heatmap
@@ -55,7 +56,7 @@ class DashboardScreen(AppScreen):
         yield SystemCommand("Refresh", "Count due cards again", self.action_refresh)
 
     def on_mount(self) -> None:
-        self.sub_title = "all courses · local only (sync not set up)"
+        self.sub_title = "all courses"
 
     def on_screen_resume(self) -> None:
         """Shown (first, or back from studying: the counts changed): count again, unless the counts read while
@@ -69,6 +70,10 @@ class DashboardScreen(AppScreen):
             self.action_refresh()
 
     def action_refresh(self) -> None:
+        self.load()
+
+    def on_sync_merged(self, _: SyncMerged) -> None:
+        """Another device's changes came in: count again."""
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")

@@ -291,7 +291,7 @@ class GenerateScreen(AppScreen):
         return True
 
     def on_mount(self) -> None:
-        self.sub_title = "generate · local only (sync not set up)"
+        self.sub_title = "generate"
         self.query_one("#gen-model", Input).disabled = self.query_one("#gen-provider", Select).value == "offline"
         self.load_courses()
 

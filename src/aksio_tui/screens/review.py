@@ -107,7 +107,7 @@ class ReviewScreen(AppScreen):
         yield SystemCommand("Finish", "End the session with a summary", self.action_finish)
 
     def on_mount(self) -> None:
-        self.sub_title = "studying · local only (sync not set up)"
+        self.sub_title = "studying"
         self.query_one("#back").display = False
         self.started = self.aksio_app.core(lambda a: a.now())
         self.fetch()
@@ -180,7 +180,7 @@ class ReviewScreen(AppScreen):
             # the session's scope, not each card's course (that is on the progress line): a new title every
             # card laid the header out again in a second frame, and a key pressed just after it waited a frame
             where = self.card.course_name if self.course else "all courses"
-            self.sub_title = f"{where} · local only (sync not set up)"
+            self.sub_title = where
         if self.card is None:
             self.query_one("#front", Static).update(Text("Nothing due now. Well done.", style="bold"))
             return

@@ -217,7 +217,7 @@ class SettingsScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.sub_title = "settings · local only (sync not set up)"
+        self.sub_title = "settings"
         table = self.query_one("#set-keys", DataTable)
         table.add_column("id", key="id")
         table.add_column("keys", key="keys")

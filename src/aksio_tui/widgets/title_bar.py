@@ -1,4 +1,5 @@
-"""The header: the icon that opens the command palette, and the screen's title and sub-title, in one widget.
+"""The header: the icon that opens the command palette, and the screen's title and sub-title (and the app's
+sync state after them), in one widget.
 
 Textual's ``Header`` is four widgets (icon, title, clock space and itself), each styled and laid out when a
 screen opens: ~7 ms of the app's start. This draws the same line (the same cells as a ``Header()`` without
@@ -34,6 +35,7 @@ class TitleBar(Widget):
         for owner in (self.app, self.screen):
             self.watch(owner, "title", self._retitle, init=False)
             self.watch(owner, "sub_title", self._retitle, init=False)
+        self.watch(self.app, "sync_line", self._retitle, init=False)  # the line ends with the sync's state
 
     def _retitle(self) -> None:
         self.refresh()

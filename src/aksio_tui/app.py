@@ -18,7 +18,7 @@ from aksio.control_chars import printable
 from aksio.errors import AksioError
 from aksio_tui.core import CoreGate
 from aksio_tui.messages import CoreError, LocalChange, SyncDone, SyncMerged
-from aksio_tui.sync import LOCAL, SIGN_IN, Outcome, SyncState, signed_in, sync_home
+from aksio_tui.sync import LOCAL, SIGN_IN, Outcome, SyncState, host_in, signed_in, sync_home
 from aksio_tui.themes import THEMES
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class AksioApp(App[None]):
         if self.start != "dashboard":
             self.push_screen(self.make_screen(self.start))
         if signed_in(self.core.aksio.paths.home):
-            self.show_sync(self.sync_state.syncing())
+            self.show_sync(SyncState("syncing", host_in(self.core.aksio.paths.home)))
             self.call_after_refresh(self.sync_now)  # after the first frame: it is not waited for
         self.set_interval(self.sync_every, self._sync_if_signed_in)
         self.set_interval(30, self.show_sync)  # "synced 5 min ago" counts on

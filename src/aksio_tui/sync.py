@@ -9,6 +9,7 @@ sync's thread, when a home is signed in: an app that does not sync never loads i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -89,6 +90,16 @@ def ago(then: datetime | None, now: datetime) -> str:
 def signed_in(home: Path) -> bool:
     """Whether ``home`` has an account file (read on a sync's thread; a broken one is that sync's error)."""
     return (home / ACCOUNT_FILE).is_file()
+
+
+def host_in(home: Path) -> str:
+    """The host ``home``'s account file names, read with the standard library (not ``aksio_sync``, which the
+    app loads only on a sync's thread); "" when it names none."""
+    try:
+        url = json.loads((home / ACCOUNT_FILE).read_bytes()).get("url")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return host_of(url) if isinstance(url, str) else ""
 
 
 def host_of(url: str) -> str:

@@ -21,7 +21,7 @@ from aksio_server.settings import load_settings
 from aksio_sync.client import Account, Server, save_account, sync_now
 from aksio_tui.app import AksioApp
 from aksio_tui.screens.review import ReviewScreen
-from aksio_tui.sync import ACCOUNT_FILE, SyncState, ago
+from aksio_tui.sync import ACCOUNT_FILE, SyncState, ago, host_in, signed_in
 from aksio_tui.widgets.course_table import CourseTable
 from aksio_tui.widgets.title_bar import TitleBar
 from tests.core.test_merge import dump
@@ -203,6 +203,19 @@ def test_signing_in_while_the_app_runs_is_picked_up(core: Aksio, live: Live) -> 
     run(app, flow)
 
 
+def test_an_account_file_that_cannot_be_read_is_an_error_line_not_a_crash(core: Aksio) -> None:
+    (core.paths.home / ACCOUNT_FILE).write_text("[not an account")
+    app = AksioApp(core)
+
+    async def flow(pilot: Any) -> None:
+        await synced(pilot)
+        assert app.sync_state.kind == "error" and title(app).startswith("Aksio — all courses · sync error: ")
+        (said,) = app._notifications
+        assert said.severity == "error" and "cannot be read" in said.message and "sign in again" in said.message
+
+    run(app, flow, size=(200, 10))
+
+
 def test_text_from_a_server_is_shown_as_text(core: Aksio) -> None:
     app = AksioApp(core)
 
@@ -231,10 +244,16 @@ def test_how_long_ago() -> None:
     assert state.line(LATER) == "offline (last synced 5 min ago)"
 
 
-def test_the_account_files_name_is_the_clients() -> None:
+def test_the_app_reads_the_clients_account_file_for_its_first_words(tmp_path: Path) -> None:
     from aksio_sync import client
 
     assert client.ACCOUNT_FILE == ACCOUNT_FILE
+    account = Account(url="https://sync.example.org:8443", email="a@b.c", user_id="u", device_id="d", token="t")
+    save_account(tmp_path, account)
+    assert signed_in(tmp_path) and host_in(tmp_path) == "sync.example.org:8443"
+    (tmp_path / ACCOUNT_FILE).write_text("[not an account")
+    assert host_in(tmp_path) == ""  # what is wrong with it is the sync's to say
+    assert SyncState("syncing", "").line(LATER) == "syncing…"
 
 
 def test_header_offline(core: Aksio, snap_compare: Any) -> None:

@@ -20,6 +20,7 @@ from aksio_server.runtime import Runtime
 from aksio_server.settings import load_settings
 from aksio_sync.client import Account, Server, save_account, sync_now
 from aksio_tui.app import AksioApp
+from aksio_tui.screens.browser import CardBrowserScreen
 from aksio_tui.screens.review import ReviewScreen
 from aksio_tui.sync import ACCOUNT_FILE, SyncState, ago, host_in, signed_in
 from aksio_tui.widgets.course_table import CourseTable
@@ -142,6 +143,30 @@ def test_a_change_in_the_app_is_sent_a_little_later_and_study_goes_on(core: Aksi
     sync_now(other)
     assert dump(other) == dump(core)
     assert other.card(answered[0]).state == core.card(answered[0]).state
+
+
+def test_the_card_browser_lists_what_a_sync_brought(core: Aksio, other: Aksio, live: Live) -> None:
+    sign_in(core, live, register=True)
+    app = AksioApp(core, start="cards")
+
+    async def flow(pilot: Any) -> None:
+        await synced(pilot)
+        screen = app.screen
+        assert isinstance(screen, CardBrowserScreen)
+        before = len(screen.cards.rows)
+        sign_in(other, live, register=False)
+        sync_now(other)
+        other.add_card("Biology", "Powerhouse of the cell?", "The mitochondrion")
+        sync_now(other)
+        await pilot.press("ctrl+p", *"sync now")
+        await loaded(pilot)
+        await pilot.press("enter")
+        await synced(pilot, 1)
+        assert len(screen.cards.rows) == before + 1
+        (said,) = app._notifications  # asked for: told how it went
+        assert said.message.startswith(f"synced with {live.url.removeprefix('http://')}: ") and "merged" in said.message
+
+    run(app, flow)
 
 
 def test_offline_is_a_quiet_state_and_study_works(core: Aksio) -> None:

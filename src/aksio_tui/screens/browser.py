@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from aksio.browse import SORTS, browse_rows, card_with_source, rows_of_notes
 from aksio.control_chars import printable
+from aksio_tui.messages import SyncMerged
 from aksio_tui.screens.base import AppScreen
 from aksio_tui.widgets.card_list import CardList
 from aksio_tui.widgets.key_bar import KeyBar
@@ -194,6 +195,10 @@ class CardBrowserScreen(AppScreen):
         self.reload()
 
     # -- loading ----------------------------------------------------------------------------------------
+
+    def on_sync_merged(self, _: SyncMerged) -> None:
+        """Another device's changes came in: list the cards again (the cursor stays on its card)."""
+        self.reload()
 
     def reload(self) -> None:
         self.searching = True

@@ -101,6 +101,68 @@ def outline_pdf(path: Path) -> Path:
     return path
 
 
+# An outline written unlike the pages: numbered where the page is not, a title printed otherwise (2.1, 3).
+NUMBERED_TOC = [
+    [1, "1 Introduction", 1],
+    [2, "1.1 Why study kernels", 1],
+    [2, "1.2 Course goals", 1],
+    [1, "2 Processes", 2],
+    [2, "2.1 Process life cycle", 2],
+    [2, "2.2 Threads", 3],
+    [1, "3 Memory", 4],
+    [2, "3.1 Paging", 4],
+]
+# (depth, title, page_start, page_end) in document order: the outline's order and nesting
+NUMBERED_SECTIONS = [
+    (0, "1 Introduction", 1, 1),
+    (1, "1.1 Why study kernels", 1, 1),
+    (1, "1.2 Course goals", 1, 1),
+    (0, "2 Processes", 2, 3),
+    (1, "2.1 Process life cycle", 2, 2),
+    (1, "2.2 Threads", 3, 3),
+    (0, "3 Memory", 4, 4),
+    (1, "3.1 Paging", 4, 4),
+]
+# (word, page, section) of a word found once
+NUMBERED_WORDS = [
+    ("kestrel", 1, "1 Introduction"),
+    ("lemur", 1, "1.1 Why study kernels"),
+    ("marmot", 1, "1.2 Course goals"),
+    ("narwhal", 2, "2.1 Process life cycle"),
+    ("ocelot", 3, "2.2 Threads"),
+    ("pelican", 4, "3 Memory"),
+    ("quokka", 4, "3.1 Paging"),
+]
+
+
+def numbered_outline_pdf(path: Path) -> Path:
+    """4 pages whose outline (``NUMBERED_TOC``) numbers its titles and whose pages print them bare ("Introduction",
+    "Course goals", "Threads", "Paging"), except "1.1 Why study kernels" and "2 Processes", printed as in the outline;
+    "2.1 Process life cycle" is printed "How a process lives" (just below "2 Processes") and "3 Memory" as "Virtual
+    memory": titles nobody can find. The words of ``NUMBERED_WORDS`` each stand below their section's heading.
+    """
+    pages = [
+        [("Introduction", "kestrel"), ("1.1 Why study kernels", "lemur"), ("Course goals", "marmot")],
+        [("2 Processes", ""), ("How a process lives", "narwhal")],
+        [("Threads", "ocelot")],
+        [("Virtual memory", "pelican"), ("Paging", "quokka")],
+    ]
+    doc = pymupdf.open()
+    for headings in pages:
+        page = doc.new_page()
+        y = 72.0
+        for heading, word in headings:
+            page.insert_text((LEFT, y), heading, fontsize=14)
+            y += 30
+            if word:
+                y = _lines(page, y, [f"Here the {word} is explained at some length.", "More text follows it."])
+            y += 20
+    doc.set_toc(NUMBERED_TOC)
+    doc.save(path)
+    doc.close()
+    return path
+
+
 def font_headings_pdf(path: Path) -> Path:
     """4 pages and no outline: 20pt chapters, 15pt sections, 11pt body (expected in ``FONT_SECTIONS``).
 

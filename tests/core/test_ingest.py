@@ -99,6 +99,38 @@ def test_a_search_hit_names_its_document_section_and_page(
     assert hit.highlights and all(0 <= a < b <= len(hit.snippet) for a, b in hit.highlights)
 
 
+def test_pdf_outline_keeps_its_order_and_levels_where_its_titles_are_printed_otherwise(
+    aksio: Aksio, os_course: str, docs: Docs
+) -> None:
+    # an entry whose title was not found was put at the top of its page: "1.2" was listed before "1.1" and
+    # "2.1" (above "2 Processes") was nested under "1 Introduction"
+    doc = aksio.document(_import(aksio, docs("numbered.pdf", docmaker.numbered_outline_pdf)))
+    flat = _outline(doc.sections)
+    assert [(depth, title, start, end) for depth, _, title, start, end in flat] == docmaker.NUMBERED_SECTIONS
+    for word, page, section in docmaker.NUMBERED_WORDS:
+        (hit,) = aksio.search(word)
+        assert (word, hit.page, hit.section_title) == (word, page, section)
+
+
+def test_an_outline_that_goes_back_a_page_keeps_its_order_and_nesting(aksio: Aksio, os_course: str, docs: Docs) -> None:
+    path = docs("lecture2.pdf", docmaker.outline_pdf)
+    with pymupdf.open(path) as pdf:
+        pdf.set_toc([[1, "Processes", 2], [2, "Process states", 2], [1, "Introduction", 1]])
+        data = pdf.tobytes()
+    doc = aksio.document(_import(aksio, docs.raw("backwards.pdf", data)))
+    assert [(depth, title, start, end) for depth, _, title, start, end in _outline(doc.sections)] == [
+        (0, "Processes", 2, 7),
+        (1, "Process states", 2, 7),
+        (0, "Introduction", 1, 1),
+    ]
+    hits = {word: [(h.page, h.section_title) for h in aksio.search(word)] for word in ("aardvark", "orphan", "gazelle")}
+    assert hits == {
+        "aardvark": [(1, "Introduction")],
+        "orphan": [(2, "Processes")],
+        "gazelle": [(7, "Process states")],  # the last section by place runs to the end
+    }
+
+
 def test_pdf_without_outline_gets_sections_from_heading_font_sizes(aksio: Aksio, os_course: str, docs: Docs) -> None:
     doc = aksio.document(_import(aksio, docs("scheduling.pdf", docmaker.font_headings_pdf)))
     assert doc.title == "scheduling"  # no metadata title: the file name

@@ -14,8 +14,9 @@ def assemble(
 ) -> tuple[list[ParsedSection], list[ParsedChunk]]:
     """Nest ``starts`` by level and cut ``blocks`` into chunks that never cross a page or a section.
 
-    ``starts`` and ``blocks`` are in reading order. A block belongs to the last section that starts
-    at or before its position; text before the first section belongs to no section. A chunk's blocks
+    ``blocks`` are in reading order; ``starts`` in the order of the sections (a PDF outline may go back a page),
+    which also gives their nesting. A block belongs to the last section that starts at or before its position (of
+    those starting at one place, the last); text before the first section belongs to no section. A chunk's blocks
     are joined by ``separator`` (see ``block_separator``).
     """
     sections: list[ParsedSection] = []
@@ -49,13 +50,11 @@ def assemble(
         buf = []
         buf_len = 0
 
+    places = sorted((start.page, start.y, i) for i, start in enumerate(starts))  # at one place, in their order
     for block in blocks:
-        while next_start < len(starts) and (starts[next_start].page, starts[next_start].y) <= (
-            block.page,
-            block.y,
-        ):
+        while next_start < len(places) and places[next_start][:2] <= (block.page, block.y):
             flush()
-            current = next_start
+            current = places[next_start][2]
             next_start += 1
         text = block.text.strip()
         if not text:

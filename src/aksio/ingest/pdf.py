@@ -7,7 +7,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,50 +123,85 @@ def _blocks(pages: Iterable[tuple[int, Any]]) -> list[Block]:
 
 
 def _starts_from_toc(toc: list[list[Any]], blocks: list[Block], page_count: int) -> list[SectionStart]:
-    """Outline entries become sections; each starts at the block bearing its title, else at the page top."""
+    """Outline entries become sections, in the outline's order and at its levels.
+
+    Each starts at the first block of its page below the previous entry that bears its title (with or without
+    its number: "1 Introduction" finds a printed "Introduction"). A title printed some other way keeps its place
+    right after the previous entry: put at the top of its page, it was sorted before its parent ("1.1" before
+    "1 Introduction") or nested under the section before ("2.1" under "1")."""
     starts: list[SectionStart] = []
     min_level = min(int(entry[0]) for entry in toc)
     find = _TitleFinder(blocks)
+    after = (0, -1.0, -1)  # (page, y, block order) of the previous entry
     for level, title, page, *_ in toc:
         title = " ".join(str(title).split())
         if not title:
             continue
         page = min(max(int(page), 1), page_count)  # outlines sometimes point nowhere (-1) or past the end
-        y = find(page, _norm(title)[:_TITLE_KEY])
+        floor = after[1:] if after[0] == page else (-1.0, -1)
+        y, order = find(page, title, floor)
+        if order < 0:  # not printed as in the outline: just below the previous entry, whose block stays its own
+            y = max(floor[0] + _UNFOUND_STEP, 0.0)
         starts.append(SectionStart(level=int(level) - min_level + 1, title=title, page=page, y=y))
-    # an outline is usually in reading order, but not always: assemble() needs it sorted by position
-    starts.sort(key=lambda s: (s.page, s.y))
+        after = (page, y, max(order, floor[1]))
     return starts
 
 
 _TITLE_KEY = 40  # normalized characters of a title that a block must begin with
+_UNFOUND_STEP = 0.01  # how far below the previous entry a title not found on its page starts
+# a title's number, which an outline and the page often write differently: "1.2", "Chapter 3:", "IV.", "第二章"
+_NUMBERING = re.compile(
+    r"^\s*(?:(?:(?:chapter|section|part|lecture|unit|appendix)\s+)?(?:\d+(?:\.\d+)*\.?|[ivxlc]+\.)[:)]?\s+"
+    r"|第[\d一二三四五六七八九十百零]+[章节讲部课]\s*)",
+    re.IGNORECASE,
+)
 
 
 class _TitleFinder:
-    """The y of the first block (in reading order) of a page whose normalized text begins with a title's key.
+    """Where on a page a title is printed: the topmost block below a given place whose normalized text begins
+    with the title's key, first as written, then both without their numbers.
 
-    Each page's block beginnings are sorted once and searched by bisection, and each (page, key) is looked up
-    once: comparing every outline entry with every block of its page took 12 s for 3000 entries on one page."""
+    Each page's block beginnings are sorted once and searched by bisection, and each (page, key)'s matches are
+    listed once: comparing every outline entry with every block of its page took 12 s for 3000 entries on one
+    page."""
 
     def __init__(self, blocks: list[Block]) -> None:
-        self.heads: dict[int, list[tuple[str, int, float]]] = {}  # page -> (key of its text, order, y), sorted
-        for order, block in enumerate(blocks):
-            head = _norm(block.text[: _TITLE_KEY * 10])[:_TITLE_KEY]
-            self.heads.setdefault(block.page, []).append((head, order, block.y))
-        for heads in self.heads.values():
-            heads.sort()
-        self.found: dict[tuple[int, str], float] = {}
+        self.blocks = blocks
+        self.heads = self._index(lambda text: text)
+        self.bare_heads: dict[int, list[tuple[str, int, float]]] | None = None  # made when first needed
+        self.found: dict[tuple[bool, int, str], list[tuple[float, int]]] = {}
 
-    def __call__(self, page: int, key: str) -> float:
+    def _index(self, strip: Callable[[str], str]) -> dict[int, list[tuple[str, int, float]]]:
+        """page -> (key of a block's text, its order, its y), sorted."""
+        heads: dict[int, list[tuple[str, int, float]]] = {}
+        for order, block in enumerate(self.blocks):
+            head = _norm(strip(block.text[: _TITLE_KEY * 10]))[:_TITLE_KEY]
+            heads.setdefault(block.page, []).append((head, order, block.y))
+        for page_heads in heads.values():
+            page_heads.sort()
+        return heads
+
+    def __call__(self, page: int, title: str, below: tuple[float, int]) -> tuple[float, int]:
+        """(y, order) of the title's block on ``page`` after ``below`` (a (y, order)), or (0.0, -1)."""
+        found = self._lookup(False, page, _norm(title)[:_TITLE_KEY], below)
+        if found is None:  # numbered in the outline and not on the page, or the other way round
+            found = self._lookup(True, page, _norm(_NUMBERING.sub("", title, count=1))[:_TITLE_KEY], below)
+        return found or (0.0, -1)
+
+    def _lookup(self, bare: bool, page: int, key: str, below: tuple[float, int]) -> tuple[float, int] | None:
         if not key:
-            return 0.0
-        if (page, key) not in self.found:
-            heads = self.heads.get(page, [])
+            return None
+        if (bare, page, key) not in self.found:
+            if bare and self.bare_heads is None:
+                self.bare_heads = self._index(lambda text: _NUMBERING.sub("", text, count=1))
+            heads = (self.bare_heads if bare and self.bare_heads is not None else self.heads).get(page, [])
             first = bisect.bisect_left(heads, (key,))
             after = (heads[i] for i in range(first, len(heads)))  # not islice: it would step over the first ones
-            matches = itertools.takewhile(lambda h: h[0].startswith(key), after)
-            self.found[page, key] = min(matches, key=lambda h: h[1], default=("", 0, 0.0))[2]
-        return self.found[page, key]
+            heading = itertools.takewhile(lambda h: h[0].startswith(key), after)
+            self.found[bare, page, key] = sorted((y, order) for _, order, y in heading)
+        matches = self.found[bare, page, key]
+        index = bisect.bisect_right(matches, below)
+        return matches[index] if index < len(matches) else None
 
 
 def _blocks_with_headings(pages: Iterable[tuple[int, Any]]) -> tuple[list[Block], list[SectionStart]]:

@@ -200,6 +200,45 @@ def font_headings_pdf(path: Path) -> Path:
     return path
 
 
+AGENDA = ["Agenda", "Paging", "Page replacement", "Thrashing", "Working sets"]
+AGENDA_PAGES = (1, 3, 5, 7, 9)
+EXPLAINED_PAGE = 6  # the page that explains page replacement
+
+
+def agenda_deck_pdf(path: Path) -> Path:
+    """10 slides: an agenda (``AGENDA``, "Page replacement" among its items) on the odd pages, a topic on each even
+    page under a 20pt title. Page 6, "Page replacement", explains it in two long sentences; page 8 ("Thrashing")
+    says "page" once and "replacement" once, apart. No outline: the titles are the sections."""
+    topics = {
+        2: ("Paging", ["Paging splits memory into frames of one size and maps pages onto them."]),
+        4: ("Translation", ["A translation lookaside buffer caches recent mappings from pages to frames."]),
+        6: (
+            "Page replacement",
+            [
+                "When every frame is in use and a process touches a page that is not in memory, page",
+                "replacement chooses a victim: the kernel writes it out if dirty and reuses its frame. Least",
+                "recently used page replacement evicts the page unused for the longest time; FIFO evicts the",
+                "oldest, and the clock algorithm approximates least recently used with one reference bit per page.",
+            ],
+        ),
+        8: ("Thrashing", ["A process thrashes when each page it needs forces the replacement of another it needs."]),
+        10: ("Working sets", ["The working set is the set of pages a process used in its last window of time."]),
+    }
+    doc = pymupdf.open()
+    for number in range(1, 11):
+        page = doc.new_page()
+        if number in AGENDA_PAGES:
+            page.insert_text((LEFT, 72), AGENDA[0], fontsize=20)
+            _lines(page, 120, AGENDA[1:])
+        else:
+            title, lines = topics[number]
+            page.insert_text((LEFT, 72), title, fontsize=20)
+            _lines(page, 120, lines)
+    doc.save(path)
+    doc.close()
+    return path
+
+
 CHINESE_PAGES = [
     ("第一章 进程", ["进程是正在执行的程序。", "每个进程都有自己的地址空间和资源。"]),
     ("第二章 内存", ["虚拟内存让程序以为自己独占内存。", "多个进程互相等待就会发生死锁。"]),

@@ -7,6 +7,7 @@ import pytest
 from aksio.service import Aksio
 from aksio.storage import search as search_module
 from aksio.storage.search import match_terms, snippet
+from tests import docmaker
 from tests.docmaker import Docs
 
 
@@ -67,3 +68,27 @@ def test_snippet_highlights_latin_next_to_chinese() -> None:
     shown, spans = result["snippet"], result["highlights"]
     assert isinstance(shown, str) and isinstance(spans, list)
     assert [shown[a:b] for a, b in spans] == ["CPU调度", "内存"]
+
+
+def test_the_page_that_explains_a_word_ranks_above_agenda_slides_that_list_it(aksio: Aksio, docs: Docs) -> None:
+    # the five agenda slides are short, so bm25 put them all above the page explaining page replacement
+    aksio.add_course("OS")
+    report = aksio.import_paths([docs("deck.pdf", docmaker.agenda_deck_pdf)], "OS")
+    assert report.imported, report
+    hits = aksio.search("page replacement")
+    assert [h.page for h in hits][:2] == [docmaker.EXPLAINED_PAGE, 8]
+    assert sorted(h.page for h in hits[2:]) == list(docmaker.AGENDA_PAGES)  # still found, after the rest
+
+
+def test_a_deck_merged_from_another_device_is_weighed_there_too(homes: tuple[Aksio, Aksio], docs: Docs) -> None:
+    a, b = homes
+    a.add_course("OS")
+    assert a.import_paths([docs("deck.pdf", docmaker.agenda_deck_pdf)], "OS").imported
+    cursor = 0
+    while True:  # in small batches: a document's chunks arrive over several merges
+        batch, cursor = a.changes_since(cursor, limit=4)
+        if batch.size == 0:
+            break
+        b.apply_changes(batch)
+    assert [h.page for h in b.search("page replacement")] == [h.page for h in a.search("page replacement")]
+    assert b.search("page replacement")[0].page == docmaker.EXPLAINED_PAGE

@@ -23,7 +23,7 @@ from aksio.bulk import collector_paused
 from aksio.changes import FORMAT, FUTURE_LIMIT_MS, STAMP, ChangeBatch, HeldChange, MergeReport, RowChange
 from aksio.errors import AksioError, BadBatch
 from aksio.records import Record
-from aksio.storage import activity, generation, stamps, tags
+from aksio.storage import activity, documents, generation, stamps, tags
 from aksio.storage.db import SYNCED, Database, Writer
 from aksio.storage.queue import STATE_COLUMNS
 from aksio.storage.search import index_text, scope_token
@@ -492,7 +492,7 @@ def _reindex_chunks(w: Writer, chunk_ids: Iterable[str]) -> int:
     if not ids:
         return 0
     rows = w.conn.execute(
-        "SELECT k.rid, k.text, k.deleted OR d.deleted, d.course_id FROM chunk k "
+        "SELECT k.rid, k.text, k.deleted OR d.deleted, d.course_id, d.id FROM chunk k "
         "JOIN document d ON d.id = k.document_id WHERE k.id IN (SELECT value FROM json_each(?))",
         (json.dumps(ids),),
     ).fetchall()
@@ -501,6 +501,7 @@ def _reindex_chunks(w: Writer, chunk_ids: Iterable[str]) -> int:
         "INSERT INTO chunk_fts (rowid, body, scope) VALUES (?, ?, ?)",
         [(r[0], index_text(r[1]), scope_token(r[3])) for r in rows if not r[2]],
     )
+    documents.reweigh(w, (r[4] for r in rows))
     return len(rows)
 
 

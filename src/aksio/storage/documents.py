@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 from aksio.ids import new_id
+from aksio.ingest.boilerplate import chunk_weights
 from aksio.ingest.parsed import ParsedDocument, block_separator
 from aksio.models import Document, Section
 from aksio.records import from_row
@@ -156,7 +158,24 @@ def insert_parsed(
         "INSERT INTO chunk_fts (rowid, body, scope) VALUES (?, ?, ?)",
         ((first + i, index_text(c.text), scope) for i, c in enumerate(parsed.chunks)),
     )
+    reweigh(w, [doc_id])
     return doc_id, len(section_ids), len(chunk_ids)
+
+
+def reweigh(w: Writer, doc_ids: Iterable[str]) -> None:
+    """Weigh the live chunks of these documents for search by how much of each is page furniture (see
+    ``ingest.boilerplate``): a document's every chunk and section title decide what repeats."""
+    for doc_id in sorted(set(doc_ids)):
+        w.execute("DELETE FROM chunk_weight WHERE rid IN (SELECT rid FROM chunk WHERE document_id = ?)", (doc_id,))
+        chunks = w.execute(
+            "SELECT rid, page, text FROM chunk WHERE document_id = ? AND deleted = 0 ORDER BY ord", (doc_id,)
+        ).fetchall()
+        titles = [r[0] for r in w.execute("SELECT title FROM section WHERE document_id = ? AND deleted = 0", (doc_id,))]
+        weights = chunk_weights([(r[1], r[2]) for r in chunks], titles)
+        w.executemany(
+            "INSERT INTO chunk_weight (rid, weight) VALUES (?, ?)",
+            ((r[0], weight) for r, weight in zip(chunks, weights, strict=True) if weight < 1.0),
+        )
 
 
 def tombstone(w: Writer, doc_id: str) -> None:
@@ -174,6 +193,7 @@ def _tombstone(w: Writer, condition: str, params: tuple[str, ...]) -> list[str]:
     # the live documents matching ``condition`` (over the document table), in a form their children are picked by
     docs = f"document_id IN (SELECT id FROM document WHERE deleted = 0 AND {condition})"
     w.execute(f"DELETE FROM chunk_fts WHERE rowid IN (SELECT rid FROM chunk WHERE deleted = 0 AND {docs})", params)
+    w.execute(f"DELETE FROM chunk_weight WHERE rid IN (SELECT rid FROM chunk WHERE deleted = 0 AND {docs})", params)
     w.tombstone_where("chunk", docs, params)
     w.tombstone_where("section", docs, params)
     return w.tombstone_where("document", condition, params)

@@ -406,6 +406,10 @@ MIGRATIONS: list[str] = [
     # reviews merged from another device or imported with their history: a first transfer of 1M reviews spent
     # more time on it (~14 s) than on everything else it wrote.
     "DROP INDEX IF EXISTS review_time;",
+    # 13: a weight per chunk for search (ingest/boilerplate.py), local like chunk_fts and made from the synced
+    # chunks: below 1 for a chunk that is mostly page furniture (agenda slides, repeated headers); no row means 1.
+    # Documents imported before get theirs when they are imported again.
+    "CREATE TABLE chunk_weight (rid INTEGER PRIMARY KEY, weight REAL NOT NULL);",
 ]
 
 

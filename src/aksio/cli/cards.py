@@ -99,11 +99,20 @@ def card_list(
 @card_app.command("show")
 def card_show(card: CardArg, json: JsonOpt = False) -> None:
     """Show a card with its source and scheduling state."""
+    from aksio.errors import NotFound
+    from aksio.preview import source_title
+
     with _open() as aksio:
         found = aksio.card(card)
         preview = aksio.preview(found.id) if not found.suspended else []
+        title = None
+        if found.source and found.source.document_id:
+            try:
+                title = source_title(aksio, found.source.document_id)
+            except NotFound:  # a card merged from another device before its document
+                title = None
     if json:
-        print_json({"card": found, "next": preview})
+        print_json({"card": found, "next": preview, "source_title": title})
         return
     out = console()
     out.print(markup("[bold]{} card[/] {}  course {}", found.kind, found.id, found.course_name))
@@ -112,7 +121,8 @@ def card_show(card: CardArg, json: JsonOpt = False) -> None:
     if found.tags:
         out.print("Tags: " + ", ".join(found.tags))
     if found.source:
-        out.print(f"Source: document {found.source.document_id} p. {found.source.page}: {found.source.quote or ''!r}")
+        named = title or f"document {found.source.document_id}"
+        out.print(markup("Source: {} p. {}: {}", named, found.source.page, repr(found.source.quote or "")))
     s = found.state
     out.print(
         f"State: {s.queue}, due {s.due or '-'}, stability {s.stability or 0:.2f}d, "

@@ -41,6 +41,8 @@ ConcurrencyOpt = Annotated[
     Optional[int], typer.Option("--concurrency", "-k", help="Model calls at once (default: config).")  # noqa: UP045
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Generate and check, store nothing.")]
+SHOWN_ITEMS = 5  # items a report prints without --show
+ShowOpt = Annotated[bool, typer.Option("--show", help=f"Print every item made, not only the first {SHOWN_ITEMS}.")]
 OriginOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--origin", help="generated, offline, a provider (ollama) or provider/model."),
@@ -61,10 +63,13 @@ def generate_cards(
     hold: Annotated[
         bool, typer.Option("--hold", help="Keep the cards out of study until `aksio card accept`.")
     ] = False,
+    show: ShowOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Generate flashcards, each citing the page and sentence it comes from. Rerun to resume."""
-    _generate("cards", course, document, section, per_section, kind, provider, model, concurrency, dry_run, hold, json)
+    _generate(
+        "cards", course, document, section, per_section, kind, provider, model, concurrency, dry_run, hold, json, show
+    )
 
 
 @generate_app.command("questions")
@@ -77,11 +82,24 @@ def generate_questions(
     model: ModelOpt = None,
     concurrency: ConcurrencyOpt = None,
     dry_run: DryRunOpt = False,
+    show: ShowOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Generate quiz questions (multiple choice, true/false, short answer), each citing its source."""
     _generate(
-        "questions", course, document, section, per_section, "mixed", provider, model, concurrency, dry_run, False, json
+        "questions",
+        course,
+        document,
+        section,
+        per_section,
+        "mixed",
+        provider,
+        model,
+        concurrency,
+        dry_run,
+        False,
+        json,
+        show,
     )
 
 
@@ -98,6 +116,7 @@ def _generate(
     dry_run: bool,
     hold: bool,
     json: bool,
+    show: bool,
 ) -> None:
     from aksio.cli.progress import GenerateBar
 
@@ -119,7 +138,7 @@ def _generate(
     if json:
         print_json(report)
     else:
-        _print_report(report)
+        _print_report(report, len(report.items) if show else SHOWN_ITEMS)
     if report.interrupted:
         done = report.parts_done + report.parts_resumed
         err_console().print(
@@ -154,14 +173,20 @@ def _second_interrupt_exits() -> Iterator[None]:
             signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
-def _print_report(report: GenerationReport) -> None:
+def _print_report(report: GenerationReport, shown: int) -> None:
+    """The report's figures, after its first ``shown`` items: a course's worth of cards is not read in a terminal."""
     from aksio.generate.checks import REASONS
 
     out = console()
     noun = "card" if report.what == "cards" else "question"
-    for item in report.items[:200]:
+    for item in report.items[:shown]:
         head = f"{short(item.id)}  " if item.id else ""
         out.print(markup("{}[dim]p{:<4}[/] {}  [dim]→[/] {}", head, item.page, item.front, item.back or "(cloze)"))
+    if len(report.items) > shown:
+        where = (
+            "" if report.dry_run else f"; all of them: aksio {report.what[:-1]} list --course {short(report.course_id)}"
+        )
+        out.print(markup("[dim]… and {} more (--show prints every one{})[/]", len(report.items) - shown, where))
     done = "would keep" if report.dry_run else "kept"
     line = markup(
         "{}: {} {} {}(s) from {} part(s) of {}",

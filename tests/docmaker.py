@@ -239,6 +239,36 @@ def agenda_deck_pdf(path: Path) -> Path:
     return path
 
 
+LISTING = [
+    "int main(void) {",
+    "pid_t pid = fork();",
+    "if (pid == 0) {",
+    'execlp("ls", "ls", NULL);',
+    "}",
+    "return 0;",
+    "}",
+]
+
+
+def code_listing_pdf(path: Path, outline: bool = False) -> Path:
+    """One page: "Listing 1: fork" (14pt), then ``LISTING`` in Courier, each line numbered from 1 in a 7pt gutter
+    left of it (the number and its line on one baseline, far apart), then a sentence. ``outline``: one entry."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((LEFT, 72), "Listing 1: fork", fontsize=14)
+    y = 100.0
+    for number, line in enumerate(LISTING, start=1):
+        page.insert_text((LEFT - 12, y), str(number), fontsize=7)
+        page.insert_text((LEFT + 8, y), line, fontsize=9, fontname="cour")
+        y += 11
+    _lines(page, y + 20, ["The child runs ls while the parent returns."])
+    if outline:
+        doc.set_toc([[1, "Listing 1: fork", 1]])
+    doc.save(path)
+    doc.close()
+    return path
+
+
 CHINESE_PAGES = [
     ("第一章 进程", ["进程是正在执行的程序。", "每个进程都有自己的地址空间和资源。"]),
     ("第二章 内存", ["虚拟内存让程序以为自己独占内存。", "多个进程互相等待就会发生死锁。"]),

@@ -145,6 +145,18 @@ def test_pdf_without_outline_gets_sections_from_heading_font_sizes(aksio: Aksio,
     assert {h.section_title for h in aksio.search("fair quantum")} == {"Round robin"}
 
 
+@pytest.mark.parametrize("outline", [True, False])
+def test_a_code_listings_line_numbers_stay_on_their_lines(
+    aksio: Aksio, os_course: str, docs: Docs, outline: bool
+) -> None:
+    # MuPDF cuts a line at a wide gap: each number was read as a line of its own above its code
+    doc_id = _import(aksio, docs("listing.pdf", lambda path: docmaker.code_listing_pdf(path, outline)))
+    lines = "\n".join(text for _, _, text in _chunks(aksio, doc_id)).splitlines()
+    numbered = [f"{number} {line}" for number, line in enumerate(docmaker.LISTING, start=1)]
+    assert [line for line in lines if line[0].isdigit()] == numbered
+    assert lines[-1] == "The child runs ls while the parent returns."
+
+
 @pytest.mark.parametrize(
     ("name", "maker"),
     [

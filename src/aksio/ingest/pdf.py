@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aksio.errors import ImportFailed
 from aksio.ingest import limits
@@ -116,10 +116,46 @@ def _blocks(pages: Iterable[tuple[int, Any]]) -> list[Block]:
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
     out: list[Block] = []
     for number, page in pages:
-        for _x0, y0, _x1, _y1, text, _no, btype in page.get_text("blocks", flags=flags):
-            if btype == 0 and text.strip():
-                out.append(Block(page=number, text=_clean(text), y=y0))
+        found = [
+            (y0, text) for _x0, y0, _x1, _y1, text, _no, btype in page.get_text("blocks", flags=flags) if btype == 0
+        ]
+        if any(_LONE_NUMBER.search(text) for _, text in found):  # a listing's line numbers, perhaps: see _rows
+            rows = ((block["bbox"][1], _rows(block)) for block in page.get_text("dict", flags=flags)["blocks"])
+            found = [(y0, "\n".join(row.text for row in block_rows)) for y0, block_rows in rows]
+        out.extend(Block(page=number, text=_clean(text), y=y0) for y0, text in found if text.strip())
     return out
+
+
+# a line that is only a number, with more lines after it in its block
+_LONE_NUMBER = re.compile(r"(?m)^[ \t]*\d{1,5}[ \t]*\n[ \t]*\S")
+
+
+class _Row(NamedTuple):
+    y: float  # top
+    size: float  # the largest font's
+    bold: bool
+    text: str
+
+
+def _rows(block: dict[str, Any]) -> list[_Row]:
+    """The lines of a block of ``get_text("dict")`` as printed: MuPDF cuts a line at a wide gap into lines of one
+    baseline (a code listing's line number and its code), shown one above the other unless joined again here."""
+    rows: list[tuple[float, float, bool, list[str]]] = []  # the pieces of a row joined at the end: a hostile
+    last: tuple[float, float] | None = None  # page's thousands of pieces on one baseline would copy it each time
+    for line in block.get("lines", ()):
+        spans = [s for s in line["spans"] if s["text"].strip()]
+        if not spans:
+            continue
+        text = "".join(s["text"] for s in line["spans"])
+        size, bold, base = max(s["size"] for s in spans), all(s["flags"] & 16 for s in spans), spans[0]["origin"][1]
+        if rows and last and abs(base - last[0]) < 1 and line["bbox"][0] >= last[1] - 1:
+            y, size_before, bold_before, pieces = rows[-1]
+            rows[-1] = (y, max(size_before, size), bold_before and bold, pieces)
+            pieces.append(text)
+        else:
+            rows.append((line["bbox"][1], size, bold, [text]))
+        last = (base, line["bbox"][2])
+    return [_Row(y, size, bold, " ".join(pieces)) for y, size, bold, pieces in rows]
 
 
 def _starts_from_toc(toc: list[list[Any]], blocks: list[Block], page_count: int) -> list[SectionStart]:
@@ -213,15 +249,10 @@ def _blocks_with_headings(pages: Iterable[tuple[int, Any]]) -> tuple[list[Block]
     sizes: Counter[float] = Counter()
     for number, page in pages:
         for block in page.get_text("dict", flags=flags)["blocks"]:
-            for line in block.get("lines", ()):
-                spans = [s for s in line["spans"] if s["text"].strip()]
-                if not spans:
-                    continue
-                text = "".join(s["text"] for s in line["spans"])
-                size = round(max(s["size"] for s in spans), 1)
-                bold = all(s["flags"] & 16 for s in spans)
-                sizes[size] += len(text)
-                lines.append((number, line["bbox"][1], size, bold, text))
+            for row in _rows(block):
+                size = round(row.size, 1)
+                sizes[size] += len(row.text)
+                lines.append((number, row.y, size, row.bold, row.text))
     if not sizes:
         return [], []
     body = sizes.most_common(1)[0][0]

@@ -217,3 +217,52 @@ def network_slides() -> SectionInput:
 
 def chinese_slides() -> SectionInput:
     return pages_section("进程", OS_SLIDES_ZH)
+
+
+# 是 inside ordinary words (还是, 就是, 也是, 可是, 于是, 但是, 总是, 只是, 不是), pronouns and a section title before
+# 是, and sentences that open with a word needing the sentence before (因此, 这, 它, 但是).
+MEMORY_PAGE_ZH = """第四章 存储管理
+
+页表是记录虚拟页号与物理页框号对应关系的数据结构。死锁是指一组进程都在等待其他进程释放资源的状态。
+第四章是本课程最难的一部分，需要多做练习。
+这是操作系统课程中非常重要的一个概念，考试经常出现。
+它还是一个需要硬件支持的机制，因为地址转换发生在每一次访存时。
+缺页中断就是访问的页面不在内存中时产生的中断，由操作系统负责处理。
+交换区也是磁盘上专门用来存放换出页面的一块区域。
+可是当物理内存不足时，系统只好把一些页面换出到磁盘上。
+于是系统把最近最少使用的页面换出，腾出一个空闲的页框。
+但是频繁的换入换出会导致系统性能急剧下降。
+访问时间总是取决于快表的命中率，命中率越高越快。
+因此快表的容量虽然很小，却能显著减少访存次数。
+快表不是内存的一部分，而是处理器中的一块高速缓存。
+"""
+
+# Openers that need the sentence before, a term that is a slide number, everyday headings.
+SCHEDULING_PAGE = """Lecture 9
+
+Scheduling
+
+Overview
+
+A scheduler is the part of the kernel that decides which ready thread runs next on the processor.
+Round-robin scheduling gives every ready thread a fixed time slice called a quantum in turn.
+Otherwise the scheduler would let one long thread hold the processor for its whole burst.
+This prevents a single thread from starving the others of processor time.
+However, a very short quantum wastes processor time on context switches between threads.
+It also increases the number of cache misses after every context switch.
+Therefore the quantum is usually chosen between 10 and 100 milliseconds in practice.
+Priority scheduling always runs the ready thread with the highest priority first.
+Aging raises the priority of threads that have waited a long time, so they are not starved.
+
+Summary
+
+9
+"""
+
+
+def chinese_memory_section() -> SectionInput:
+    return section("存储管理", MEMORY_PAGE_ZH)
+
+
+def scheduling_section() -> SectionInput:
+    return section("Scheduling", SCHEDULING_PAGE)

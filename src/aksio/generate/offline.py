@@ -313,9 +313,16 @@ def _acronyms(text: str) -> Iterator[tuple[str, str]]:
             yield m.group(2), m.group(1)
 
 
+_NOT_A_TERM = re.compile(
+    r"^[\W\d_]+$|^(?:lecture|slide|page|chapter|week|part|section|unit|lab|exercise|figure|table|fig)\.?\s*[\dIVX]+\b"
+    r"|^第\s*[\d一二三四五六七八九十百]+\s*[章节讲课页部分篇]",
+    re.IGNORECASE,
+)
+
+
 def _phrase_ok(phrase: str) -> bool:
     words = phrase.split()
-    if not words or len(words) > 6 or len(phrase) > 60 or len(phrase) < 2:
+    if not words or len(words) > 6 or len(phrase) > 60 or len(phrase) < 2 or _NOT_A_TERM.search(phrase):
         return False
     if _CJK.search(phrase):
         return len(phrase) <= 12 and not re.search(r"[，。！？；：、]", phrase)
@@ -396,12 +403,31 @@ def _collect_terms(sentences: list[_Sentence], headings: list[str]) -> _Terms:
                 counts[w] += 1
                 shown.setdefault(w, w)
     for key, n in counts.items():
-        if n >= 2:
+        if n >= 2 and not _everyday(shown[key]):
             terms.add(shown[key], 1.0 + 0.5 * min(n, 4))
     for h in headings:
         if 1 <= len(h.split()) <= 3 and not _CJK.search(h) and not re.search(r"\band\b|&|,", h):
-            terms.add(" ".join(w if _is_acronym(w) else w.lower() for w in h.split()), 1.5)
+            term = " ".join(w if _is_acronym(w) else w.lower() for w in h.split())
+            if not _everyday(term):
+                terms.add(term, 1.5)
     return terms
+
+
+EVERYDAY_WORD = 4.0  # wordfreq's Zipf scale: "summary" 4.4, "overview" 4.1 are everyday; "paging" 3.0 is not
+EVERYDAY_PHRASE = 5.5  # every word of a phrase this common: "next time", "first step"
+
+
+def _everyday(term: str) -> bool:
+    """Whether a term found only by repetition or as a heading is everyday words, not a term of the subject
+    (one defined, bolded or expanded from an acronym is kept whatever its words)."""
+    from wordfreq import zipf_frequency
+
+    words = [w for w in _WORD.findall(term) if not _is_acronym(w)]
+    if not words or _CJK.search(term):
+        return False
+    if len(words) == 1:
+        return zipf_frequency(words[0], "en") >= EVERYDAY_WORD
+    return all(zipf_frequency(w, "en") >= EVERYDAY_PHRASE for w in words)
 
 
 def extract_terms(section: SectionInput, furniture: Furniture | None = None) -> list[str]:
@@ -440,7 +466,7 @@ _DEF_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _CALLED = re.compile(r"^(?P<def>(?:A|An|The)\s+.{8,120}?)\s+(?:is|are)\s+(?:called\s+)?(?P<term>(?:the|a|an)\s+.+)$")
 _GLOSSARY = re.compile(r"^(?P<term>[^:：]{2,50})[:：]\s*(?P<def>.{8,})$")
-_CJK_DEF = re.compile(r"^(?P<term>[^，。！？；：、“”]{1,12}?)(?:是指|指的是|是|指)(?P<def>[^。！？；]{3,80})")
+_CJK_DEF = re.compile(r"^(?P<term>[^，。！？；：、“”]{1,12}?)(?:就是|是指|指的是|是|指)(?P<def>[^。！？；]{3,80})")
 _DEF_CUT = re.compile(
     r"\s*(?:;|:| - | — | – |\(e\.g\.|,\s*(?:which|that|so|but|and|while|because|whereas|although|as|since|"
     r"e\.g\.|i\.e\.|for example|such as|holding|using|where)\b|\s+because\b|\s+so that\b|\s+for example\b)"
@@ -463,12 +489,61 @@ def _term_ok(term: str, sentence: _Sentence) -> bool:
     return len(words) <= 4 and not any(w.casefold() in _STOP and w.casefold() not in ("of", "and") for w in words)
 
 
+# parts of speech (jieba's tags) a Chinese term never holds: pronouns, adverbs, conjunctions, prepositions,
+# particles, interjections, onomatopoeia, punctuation; and what it never ends with: verbs, numerals, directions
+_CJK_NEVER = ("r", "d", "c", "p", "u", "y", "e", "o", "x", "w", "z", "q")
+_CJK_HEAD = ("n", "vn", "eng", "l", "j", "i", "an", "g")
+CJK_RARE_WORD = 4.5  # a word rarer than this (wordfreq Zipf) is taken as a term whatever jieba tags it (死锁 3.4)
+_CJK_SECTION = re.compile(r"^(?:第\s*[\d一二三四五六七八九十百]+\s*[章节讲课部分篇]|[\d一二三四五六七八九十]+[、.．])")
+
+
+def _cjk_words(clause: str) -> list[tuple[str, str]]:
+    """(word, part of speech) of a Chinese clause, by jieba (its dictionary ships in the package)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)  # it logs the building of its dictionary at INFO level, on stderr
+    return [(p.word, p.flag) for p in jieba.posseg.cut(clause)]
+
+
+def _cjk_term_ok(clause: str, end: int) -> bool:
+    """Whether ``clause[:end]`` is a term for "X是Y": 是 is a word of its own there (not the end of 还是, 就是, 也是,
+    可是, 于是 ...), and X is a noun phrase, not a pronoun, an adverb, a particle or a section title."""
+    from wordfreq import zipf_frequency
+
+    term = clause[:end]
+    if _CJK_SECTION.match(term.strip()):
+        return False
+    words: list[tuple[str, str]] = []
+    at = 0
+    for word, flag in _cjk_words(clause):
+        if at >= end:
+            if at > end or not word.startswith(("是", "指", "就是")):
+                return False  # the connective is part of a longer word
+            break
+        words.append((word, flag))
+        at += len(word)
+    if at != end or not words:
+        return False  # the term ends inside a word
+    words = [(w, f) for w, f in words if w.strip()]
+    if not words:
+        return False
+
+    def rare(word: str) -> bool:
+        return len(word) >= 2 and zipf_frequency(word, "zh") < CJK_RARE_WORD
+
+    if any(flag.startswith(_CJK_NEVER) and not rare(word) for word, flag in words):
+        return False
+    word, flag = words[-1]
+    return flag.startswith(_CJK_HEAD) or rare(word)
+
+
 def _definitions(sentence: _Sentence) -> list[_Definition]:
     out: list[_Definition] = []
     if sentence.cjk:
         for clause in re.split(r"[；;]", sentence.text):
             m = _CJK_DEF.match(clause.strip())
-            if m and _CJK.search(m.group("term")):
+            if m and _CJK.search(m.group("term")) and _cjk_term_ok(clause.strip(), m.end("term")):
                 term, definition = m.group("term").strip(), _trim_definition(m.group("def"), True)
                 if len(definition) >= 3 and term not in definition:
                     out.append(_Definition(sentence, term, term, definition, "cjk"))
@@ -600,6 +675,7 @@ _VERB = re.compile(
 
 def _candidates(sentences: list[_Sentence], terms: _Terms, rng: random.Random) -> list[_Candidate]:
     out: list[_Candidate] = []
+    sentences = [s for s in sentences if not _refers_back(s)]
     defined: set[int] = set()
     for d in _definitions_all(sentences):
         s = d.sentence
@@ -651,8 +727,8 @@ def _candidates(sentences: list[_Sentence], terms: _Terms, rng: random.Random) -
                     continue
                 rest = re.split(r",\s*(?:but|so|and|which|while)\b|;|:", f"{m.group(3)} {m.group(4)}")[0]
                 rest = rest.rstrip(" .!")
-                if len(rest.split()) < 3:
-                    continue
+                if len(rest.split()) < 3 or _POINTS_BACK.search(rest):
+                    continue  # "What does this prevent?": the question would not say what "this" is
                 subject = (m.group(1) + " " if m.group(1) else "") + m.group(2)
                 front = f"What {rest}?"
                 best = _Candidate(5.0 + t.weight / 3, s, "subject", (front, _answer(subject)), _cloze_of(s, m.group(2)))
@@ -678,16 +754,39 @@ def _candidates(sentences: list[_Sentence], terms: _Terms, rng: random.Random) -
         if cloze is None:
             continue
         score = 2.0 + min(signal, 2) * 0.75 + (ranked[0].weight / 2 if ranked else 0.5) + (0.5 if s.bold else 0.0)
-        if _refers_back(s):
-            score -= 2.0  # "It can suffer from ...": the card would not say what "it" is
         out.append(_Candidate(score, s, "statement", None, cloze, hidden))
     return out
 
 
+# first words that stand for, or go on from, something said before: a card opening so cannot be answered alone
+_NEEDS_BEFORE = frozenset(
+    """it its this these those they them their he she his her that such otherwise however therefore thus hence also
+    moreover furthermore instead then consequently similarly likewise nevertheless nonetheless meanwhile besides
+    still yet so but and or conversely accordingly here latter former above""".split()  # noqa: SIM905 - a word list reads best as words
+)
+_NEEDS_BEFORE_PHRASE = re.compile(
+    r"^(?:in (?:this|that|such a|either|both) (?:case|way|example|situation)|as a result|in addition|on the other "
+    r"hand|for this reason|the (?:above|following|latter|former|same)|in other words|even so|apart from this)\b",
+    re.IGNORECASE,
+)
+_CJK_NEEDS_BEFORE = (
+    "这", "那", "它", "他", "她", "其", "此", "该", "因此", "所以", "但是", "但", "然而", "而", "此外", "另外", "同时",
+    "于是", "那么", "否则", "因而", "从而", "并且", "而且", "也", "还", "上述", "以上", "前者", "后者", "所以", "总之",
+)  # fmt: skip
+
+
+# words pointing outside the question ("its", "them" usually stand for a noun of the question itself)
+_POINTS_BACK = re.compile(r"\b(?:this|these|those|the above|the following|the former|the latter)\b", re.IGNORECASE)
+
+
 def _refers_back(s: _Sentence) -> bool:
-    """Whether the sentence starts with a pronoun standing for something said before."""
-    first = _WORD.findall(s.text[:40])[:1]
-    return (bool(first) and first[0].casefold() in _PRONOUN_START) or s.text.startswith(("这", "它", "他", "其"))
+    """Whether the sentence opens with a word standing for, or going on from, something said before ("This ...",
+    "Otherwise ...", 因此, 这): shown alone on a card it cannot be answered."""
+    text = s.text.lstrip("\"'“‘([*_ ")
+    first = _WORD.findall(text[:40])[:1]
+    if first and first[0].casefold() in _NEEDS_BEFORE:
+        return True
+    return bool(_NEEDS_BEFORE_PHRASE.match(text)) or text.startswith(_CJK_NEEDS_BEFORE)
 
 
 def _choose(candidates: list[_Candidate], limit: int, rng: random.Random) -> list[_Candidate]:

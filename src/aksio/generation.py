@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from msgspec import field
 
 from aksio.errors import InvalidInput, list_limit, one_of
-from aksio.generate.prompts import CHARS_PER_TOKEN, What, card_messages, part_key, question_messages, split_parts
+from aksio.generate.prompts import What, card_messages, part_chars, part_key, question_messages, split_parts
 from aksio.llm.base import CachedResponse, Message, Usage
 from aksio.models import SectionInput
 from aksio.records import FrozenRecord, Record
@@ -207,8 +207,9 @@ class GenerateMixin:
         if not sections:
             scope = "this document" if document else "this section" if section else f"course {target.name!r}"
             raise InvalidInput(f"{scope} has no text to generate from", cli_hint="add documents with `aksio import`")
-        max_chars = max(self.settings.llm.num_ctx * CHARS_PER_TOKEN // 2, 2000)
-        parts = [p for s in sections for p in split_parts(s, max_chars)]
+        # a model's parts fit its context window, by script; offline, a part is a section up to the English size
+        num_ctx = self.settings.llm.num_ctx
+        parts = [p for s in sections for p in split_parts(s, part_chars(s, num_ctx, english=offline))]
         options: dict[str, object] = {"per_section": per_section, "kind": kind if what == "cards" else "", "seed": seed}
         keys = [part_key(what, generator, options, p) for p in parts]
         done_before = gen_rows.done_parts(self.db, target.id)

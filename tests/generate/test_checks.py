@@ -89,6 +89,8 @@ BAD_CARDS: list[tuple[str, CardDraft, str | None]] = [
     ("not_atomic", card("What is a process? And a thread?", "A program in execution."), PAGE),
     ("not_atomic", card("What is a process?", " ".join(["word"] * 30)), PAGE),
     ("not_atomic", card("Deadlock needs {{c1::mutual exclusion, hold and wait, no preemption}}.", kind="cloze"), PAGE),
+    ("not_standalone", card("What is this a program in?", "Execution."), PAGE),
+    ("not_standalone", card("What do the above describe?", "A process."), PAGE),
 ]
 
 

@@ -27,6 +27,7 @@ Reason = Literal[
     "quote_not_on_page",
     "answer_in_question",
     "not_atomic",
+    "not_standalone",
     "duplicate",
 ]
 
@@ -38,6 +39,7 @@ REASONS: tuple[tuple[Reason, str], ...] = (
     ("quote_not_on_page", "the quote is missing, too short, or not found on the cited page"),
     ("answer_in_question", "the answer can be read in the question"),
     ("not_atomic", "the answer holds several facts, or the question asks two things"),
+    ("not_standalone", 'the question points at text it does not show ("this", "the above", "the following", 上述, 这)'),
     ("duplicate", "nearly the same as a card already in the course or kept earlier"),
 )
 
@@ -454,11 +456,34 @@ def check_card(
         answers = [back]
     if front.count("?") + front.count("？") >= 2 or any(_not_atomic(a) for a in answers):
         return "not_atomic"
+    if _points_elsewhere(draft):
+        return "not_standalone"
     if existing.is_duplicate(front, back):
         return "duplicate"
     if keep:
         existing.add(front, back)
     return None
+
+
+# words that point at something the card does not show: a front must be answerable from itself alone
+_POINTING = re.compile(
+    r"\b(?:this|these|the above|the following|the former|the latter|above-mentioned|aforementioned)\b"
+    r"|上述|以上|以下|下列|如下|前者|后者|这|该",
+    re.IGNORECASE,
+)
+# a cloze shows a sentence of the notes: only its opening (and "the above", "the following") points elsewhere
+_POINTING_OPENING = re.compile(
+    r"^\W*(?:this|these|it|they|that|however|otherwise|therefore|thus|hence)\b|^\W*(?:这|它|该|此|因此|但是|所以)"
+    r"|\b(?:the above|the following|aforementioned)\b|上述|以下|下列|如下",
+    re.IGNORECASE,
+)
+
+
+def _points_elsewhere(draft: CardDraft) -> bool:
+    """Whether the card's front leans on text it does not show ("What does this mean?", "上述算法是什么？")."""
+    if draft.kind == "cloze":
+        return _POINTING_OPENING.search(render(draft.front, 0)[0]) is not None
+    return _POINTING.search(draft.front) is not None
 
 
 _ABOVE = re.compile(r"\b(?:all|none|both|neither) of (?:the )?(?:above|these|them)\b", re.IGNORECASE)

@@ -69,6 +69,11 @@ class LLMSettings(Record, kw_only=True):
         return self.api_key or os.environ.get(self.api_key_env, "")
 
 
+class GenerateSettings(Record, kw_only=True):
+    # generated cards wait out of study until accepted (`aksio card accept`, or the app's generate screen)
+    hold: bool = True
+
+
 class TUISettings(Record, kw_only=True):
     # colour theme of the terminal app (Textual's, or aksio-dark/light)
     theme: str = "aksio-dark"
@@ -85,6 +90,7 @@ class Settings(Record, kw_only=True):
     search: SearchSettings = field(default_factory=SearchSettings)
     study: StudySettings = field(default_factory=StudySettings)
     llm: LLMSettings = field(default_factory=LLMSettings)
+    generate: GenerateSettings = field(default_factory=GenerateSettings)
     tui: TUISettings = field(default_factory=TUISettings)
 
     @classmethod

@@ -187,12 +187,15 @@ class GenerateMixin:
         model: str | None = None,
         concurrency: int | None = None,
         dry_run: bool = False,
-        hold: bool = False,
+        hold: bool | None = None,
         seed: int = 0,
         progress: Callable[[GenerationProgress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> GenerationReport:
-        """Generate cards or quiz questions for a course (or one document or section of it)."""
+        """Generate cards or quiz questions for a course (or one document or section of it). Cards are held out of
+        study for the student to accept or reject when ``hold`` says so, by default when ``generate.hold`` does."""
+        if hold is None:
+            hold = self.settings.generate.hold
         if not 1 <= per_section <= 50:
             raise InvalidInput("--per-section must be between 1 and 50")
         if kind not in ("basic", "cloze", "mixed"):

@@ -31,7 +31,7 @@ def test_offline_cards_cite_a_sentence_that_is_on_their_page(aksio: Aksio) -> No
         assert quote_on_page(card.source.quote, _page_text(aksio, card.source.document_id, card.source.page))
         assert card.back.strip().lower() not in card.front.lower() or card.kind == "cloze"
     assert {c.kind for c in cards} == {"basic", "cloze"}  # mixed by default
-    assert aksio.next_card("OS") is not None  # generated cards are studyable at once
+    assert aksio.next_card("OS") is None  # held for the student's review first (generate.hold is on by default)
 
 
 def test_a_rerun_resumes_and_generates_nothing_twice(aksio: Aksio) -> None:

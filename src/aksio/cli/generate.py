@@ -61,8 +61,12 @@ def generate_cards(
     concurrency: ConcurrencyOpt = None,
     dry_run: DryRunOpt = False,
     hold: Annotated[
-        bool, typer.Option("--hold", help="Keep the cards out of study until `aksio card accept`.")
-    ] = False,
+        Optional[bool],  # noqa: UP045
+        typer.Option(
+            "--hold/--no-hold",
+            help="Keep the cards out of study until `aksio card accept` (default: the generate.hold setting, on).",
+        ),
+    ] = None,
     show: ShowOpt = False,
     json: JsonOpt = False,
 ) -> None:
@@ -114,7 +118,7 @@ def _generate(
     model: str | None,
     concurrency: int | None,
     dry_run: bool,
-    hold: bool,
+    hold: bool | None,
     json: bool,
     show: bool,
 ) -> None:
@@ -214,7 +218,10 @@ def _print_report(report: GenerationReport, shown: int) -> None:
             f"{report.prompt_tokens} prompt + {report.completion_tokens} completion tokens, {report.seconds:.1f} s"
         )
     if report.held and report.kept:
-        out.print(f"Held for review: aksio card list --pending --course {short(report.course_id)}, then card accept")
+        out.print(
+            f"Held for review: aksio card list --pending --course {short(report.course_id)}, then aksio card accept "
+            "or card reject (--no-hold, or `aksio config set generate.hold false`, puts them straight into study)"
+        )
 
 
 @llm_app.command("status")

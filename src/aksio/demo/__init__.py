@@ -92,8 +92,9 @@ def ensure_demo(aksio: Aksio) -> dict[str, Any]:
     if not aksio.cards(course.id, limit=1):
         _add_demo_cards(aksio, course.id, doc_id)
         # and what the offline generator makes of the same notes (no model needed); near-duplicates of the
-        # hand-written cards are dropped by the generator's checks
-        generated = aksio.generate("cards", course.id, provider="offline", per_section=4).kept
+        # hand-written cards are dropped by the generator's checks; the demo is there to be studied at once, so
+        # they are not held for review as generated cards otherwise are
+        generated = aksio.generate("cards", course.id, provider="offline", per_section=4, hold=False).kept
     return {
         "data_dir": str(aksio.paths.home),
         "course": plain(aksio.course(course.id)),

@@ -327,7 +327,9 @@ def _pull(aksio: Aksio, server: Server, account: Account, report: SyncReport) ->
 def _share_blobs(aksio: Aksio, server: Server, report: SyncReport) -> None:
     """Upload the files of this home's live documents the server lacks; fetch the ones this home lacks."""
     here = [digest for digest in aksio.live_blobs() if aksio.blobs.has(digest)]
-    for digest in server.missing_blobs(here):
+    asked = set(here)
+    # only files it was asked about: a name the server makes up is never read (nor a path taken from it)
+    for digest in dict.fromkeys(d for d in server.missing_blobs(here) if d in asked):
         server.put_blob(digest, aksio.blobs.path(digest))
         report.blobs_sent += 1
     for digest in aksio.missing_blobs():

@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aksio.changes import FORMAT, ChangeBatch
@@ -316,6 +316,34 @@ def test_a_server_that_always_says_more_is_not_followed_for_ever(
         save_account(home.paths.home, Account(url=peer.url, email="a@b.c", user_id="u", device_id="d", token="t"))
         sync_now(home)
         assert home.sync_cursor("server:u", "pull") == 50  # followed 50 pages, then stopped; the next sync goes on
+    finally:
+        home.close()
+        peer.stop()
+
+
+def test_a_server_naming_files_it_was_not_asked_about_gets_none_of_them(tmp_path: Path, docs: Docs) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the server")
+    uploads: list[str] = []
+
+    def greedy(request: Request) -> Response:
+        if request.url.path.endswith("/blobs/missing"):
+            return JSONResponse({"missing": ["../../../secret.txt", "f" * 64]})
+        if request.method == "PUT":
+            uploads.append(request.url.path)
+            return Response(status_code=204)
+        empty = ChangeBatch(format=FORMAT, device="server", since=0, upto=0, high=None, tables={})
+        return Response(wire.encode(empty), media_type=MEDIA, headers={MORE: "0"})
+
+    peer = _hostile(greedy)
+    home = open_home(tmp_path / "home")
+    try:
+        home.add_course("Compilers")
+        home.import_paths([docs("compilers.html", html)], "Compilers")
+        home.set_sync_cursor("server:u", "push", home.last_change())  # nothing to push: only the files are asked
+        save_account(home.paths.home, Account(url=peer.url, email="a@b.c", user_id="u", device_id="d", token="t"))
+        assert sync_now(home).blobs_sent == 0
+        assert uploads == []
     finally:
         home.close()
         peer.stop()

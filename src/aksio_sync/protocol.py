@@ -22,7 +22,7 @@ that ``/api/v1/accounts/login`` gave, as ``Authorization: Bearer <token>``.
     A document's file, streamed, at most ``BLOB_LIMIT`` bytes, kept only if it hashes to its name; per user.
 
 ``GET /api/v1/sync/status``
-    ``SyncStatus`` (JSON): the user's latest sequence number, rows and files kept.
+    ``SyncStatus`` (JSON): the user's latest sequence number and how many rows the server keeps.
 """
 
 from __future__ import annotations
@@ -55,4 +55,3 @@ class PushAck(FrozenRecord, frozen=True):
 class SyncStatus(FrozenRecord, frozen=True):
     seq: int
     rows: int
-    blobs: int

@@ -45,7 +45,6 @@ class Status(BaseModel):
 
     seq: int
     rows: int
-    blobs: int
 
 
 @router.post(
@@ -102,10 +101,10 @@ def pull(
 
 @router.get("/status", responses=error_responses(401, 426, 503))
 def status(who: CurrentUser, rt: Rt) -> Status:
-    """The account's latest sequence number and how many rows and files the server keeps for it."""
+    """The account's latest sequence number and how many rows the server keeps for it."""
     with rt.engine.begin() as conn:
         found: SyncStatus = store.status(conn, who.user_id)
-    return Status(seq=found.seq, rows=found.rows, blobs=found.blobs)
+    return Status(seq=found.seq, rows=found.rows)
 
 
 # -- documents' files -----------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def pull(conn: Connection, user_id: str, after: int, limit: int, device: str) ->
 
 def status(conn: Connection, user_id: str) -> SyncStatus:
     row = conn.execute(select(sync_users.c.seq, sync_users.c.rows).where(sync_users.c.user_id == user_id)).first()
-    return SyncStatus(seq=row[0] if row else 0, rows=row[1] if row else 0, blobs=0)
+    return SyncStatus(seq=row[0] if row else 0, rows=row[1] if row else 0)
 
 
 def _postgres_plans(conn: Connection, *settings: str) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO, Protocol
+
+from aksio.atomic import write_atomic
 
 TMP_PREFIX = ".tmp-"
 # A blob is written in one call and renamed at once, so a live writer's temporary file is seconds old; one this
@@ -74,14 +74,7 @@ class BlobStore:
         if target.exists():
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TMP_PREFIX)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fill(fh)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, fill, prefix=TMP_PREFIX)
         return True
 
     def discard(self, digest: str) -> None:

@@ -210,10 +210,10 @@ def edit_config_file(paths: Paths, change: Callable[[TOMLDocument], None]) -> Se
     """Make ``change`` to the config file's TOML document and write the file again if the settings it then holds
     are valid (else ``Invalid`` escapes and nothing is written). The document is tomlkit's, edited in place: the
     user's comments, blank lines, key order and other tables stay as they were. Returns the settings written."""
-    import tempfile
-
     import tomlkit  # only on a write: reading needs tomllib alone
     from tomlkit.exceptions import TOMLKitError
+
+    from aksio.atomic import write_atomic
 
     try:
         document = tomlkit.parse(_config_text(paths))
@@ -224,19 +224,16 @@ def edit_config_file(paths: Paths, change: Callable[[TOMLDocument], None]) -> Se
     written = Settings.from_data(tomllib.loads(text))  # read back as load_settings will read it
     folder = paths.config_file.parent
     folder.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml.tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        if paths.config_file.exists():  # keep its mode: the file may hold an API key the user made private
-            tmp.chmod(paths.config_file.stat().st_mode & 0o7777)
-        tmp.replace(paths.config_file)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # keep its mode: the file may hold an API key the user made private
+    mode = paths.config_file.stat().st_mode & 0o7777 if paths.config_file.exists() else None
+    write_atomic(
+        paths.config_file,
+        lambda out: out.write(text.encode("utf-8")),
+        prefix=".config-",
+        suffix=".toml.tmp",
+        durable=True,
+        mode=mode,
+    )
     return written
 
 

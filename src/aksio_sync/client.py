@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import ssl
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from aksio.atomic import write_atomic
 from aksio.blobs import is_digest
 from aksio.changes import ChangeBatch, SyncReport
 from aksio.errors import AksioError
@@ -95,15 +94,7 @@ def load_account(home: Path) -> Account | None:
 def save_account(home: Path, account: Account) -> None:
     """Write the account file, readable by its owner only, at once."""
     home.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=home, prefix=".tmp-")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(msgspec.json.encode(account))
-        os.replace(tmp, home / ACCOUNT_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(home / ACCOUNT_FILE, lambda fh: fh.write(msgspec.json.encode(account)), mode=0o600)
 
 
 def forget_account(home: Path) -> None:

@@ -24,10 +24,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
+from aksio.atomic import write_atomic
 from aksio.blobs import is_digest
 from aksio.changes import SyncReport
 from aksio.errors import AksioError, BadBatch
@@ -123,20 +124,15 @@ def _covered(files: list[tuple[int, int, Path]]) -> int:
 def _write_atomic(target: Path, data: bytes | Path) -> None:
     """Write ``data`` (or the file it names, copied in parts) as ``target`` at once: under a temporary name (which
     readers pass over) until it is whole and on disk, then renamed."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_TMP)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if isinstance(data, Path):
-                with data.open("rb") as source:
-                    shutil.copyfileobj(source, fh, 1 << 20)
-            else:
-                fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    def fill(fh: BinaryIO) -> None:
+        if isinstance(data, Path):
+            with data.open("rb") as source:
+                shutil.copyfileobj(source, fh, 1 << 20)
+        else:
+            fh.write(data)
+
+    write_atomic(target, fill, prefix=_TMP, durable=True)
 
 
 # -- pull -----------------------------------------------------------------------------------------------------

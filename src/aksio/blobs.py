@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -33,6 +33,26 @@ class Readable(Protocol):
     """What a blob is read from in parts: a file, a response's body."""
 
     def read(self, size: int, /) -> bytes: ...
+
+
+class ChunkReader:
+    """A ``Readable`` over an iterator of byte chunks (a request body arriving piece by piece)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size < 0:
+            out, self._pending = self._pending + b"".join(self._chunks), b""
+            return out
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._pending = bytes(chunk)
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
 
 
 class BlobStore:

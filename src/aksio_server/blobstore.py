@@ -19,12 +19,12 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterable, Iterable, Iterator
+from collections.abc import AsyncIterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
-from aksio.blobs import is_digest
+from aksio.blobs import ChunkReader, is_digest
 from aksio.errors import AksioError, ConfigError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -154,26 +154,6 @@ async def put_async(
     return await anyio.to_thread.run_sync(
         lambda: store.put(user_id, sha256, ChunkReader(pulled()), max_bytes=max_bytes)
     )
-
-
-class ChunkReader:
-    """A ``Readable`` over an iterator of byte chunks (a request body arriving piece by piece)."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._pending = b""
-
-    def read(self, size: int = -1, /) -> bytes:
-        if size < 0:
-            out, self._pending = self._pending + b"".join(self._chunks), b""
-            return out
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return b""
-            self._pending = bytes(chunk)
-        out, self._pending = self._pending[:size], self._pending[size:]
-        return out
 
 
 class VerifyingReader:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import httpx
 import msgspec
 
 from aksio.atomic import write_atomic
-from aksio.blobs import is_digest
+from aksio.blobs import ChunkReader, is_digest
 from aksio.changes import ChangeBatch, SyncReport
 from aksio.errors import AksioError
 from aksio.records import FrozenRecord
@@ -206,7 +205,7 @@ class Server:
                 if response.status_code == 404:
                     return False
                 self._check(response, read=True)
-                aksio.blobs.put_stream(_Reader(response.iter_bytes()), digest, BLOB_LIMIT)
+                aksio.blobs.put_stream(ChunkReader(response.iter_bytes()), digest, BLOB_LIMIT)
         except httpx.HTTPError as exc:
             raise _unreachable(self.url, exc) from None
         except ValueError as exc:
@@ -330,23 +329,6 @@ def _share_blobs(aksio: Aksio, server: Server, report: SyncReport) -> None:
             report.blobs_received += 1
         else:
             report.missing_blobs.append(digest)
-
-
-class _Reader:
-    """A file-like ``read`` over a response's chunks."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
-        self.pending = b""
-
-    def read(self, size: int = -1) -> bytes:
-        while len(self.pending) < max(size, 1):
-            part = next(self.chunks, b"")
-            if not part:
-                break
-            self.pending += part
-        out, self.pending = (self.pending, b"") if size < 0 else (self.pending[:size], self.pending[size:])
-        return out
 
 
 def status_of(aksio: Aksio) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 import pytest
 
+from aksio.blobs import ChunkReader
 from aksio.errors import ConfigError, InvalidInput
 from aksio_server.blobstore import (
     STALE_PARTIAL_SECONDS,
@@ -25,7 +26,6 @@ from aksio_server.blobstore import (
     BlobStore,
     BlobStoreUnavailable,
     BlobTooLarge,
-    ChunkReader,
     DigestMismatch,
     GcsBlobStore,
     InvalidDigest,

@@ -3,9 +3,7 @@ checks the client's protocol version; each touches only the caller's own rows.""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FastPath
@@ -16,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aksio.changes import ChangeBatch
 from aksio.errors import BadBatch
 from aksio_server.auth import CurrentUser, Principal, runtime
-from aksio_server.blobstore import BlobTooLarge, DigestMismatch, InvalidDigest, iter_chunks
+from aksio_server.blobstore import BlobNotFound, BlobTooLarge, DigestMismatch, InvalidDigest, blob_chunks, put_async
 from aksio_server.errors import ApiError, error_responses
 from aksio_server.protocol import require_protocol
 from aksio_server.runtime import Runtime
@@ -140,16 +138,12 @@ def missing_blobs(body: Digests, who: CurrentUser, rt: Rt) -> Missing:
 )
 async def put_blob(sha256: Digest, request: Request, who: CurrentUser, rt: Rt) -> Response:
     """Keep a document's file for the account: streamed, kept only whole and only if its bytes hash to its name."""
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
-        async for part in request.stream():
-            spool.write(part)
-        spool.seek(0)
-        try:
-            await run_in_threadpool(rt.blobs.put, who.user_id, sha256, spool, max_bytes=rt.settings.max_blob_bytes)
-        except BlobTooLarge as exc:
-            raise ApiError(413, str(exc)) from None
-        except (DigestMismatch, InvalidDigest) as exc:
-            raise ApiError(422, str(exc)) from None
+    try:
+        await put_async(rt.blobs, who.user_id, sha256, request.stream(), max_bytes=rt.settings.max_blob_bytes)
+    except BlobTooLarge as exc:
+        raise ApiError(413, str(exc)) from None
+    except (DigestMismatch, InvalidDigest) as exc:
+        raise ApiError(422, str(exc)) from None
     return Response(status_code=204)
 
 
@@ -163,9 +157,12 @@ def get_blob(sha256: Digest, who: CurrentUser, rt: Rt) -> StreamingResponse:
     size = rt.blobs.size(who.user_id, sha256)
     if size is None:
         raise ApiError(404, "no such file among yours")
-    source = rt.blobs.open(who.user_id, sha256)
+    try:
+        chunks = blob_chunks(rt.blobs, who.user_id, sha256)
+    except BlobNotFound:  # removed since its size was read
+        raise ApiError(404, "no such file among yours") from None
     headers = {"Content-Length": str(size)}
-    return StreamingResponse(_closing(source), media_type="application/octet-stream", headers=headers)
+    return StreamingResponse(chunks, media_type="application/octet-stream", headers=headers)
 
 
 @router.head("/blobs/{sha256}", responses=error_responses(401, 404, 426, 503))
@@ -174,8 +171,3 @@ def has_blob(sha256: Digest, who: CurrentUser, rt: Rt) -> Response:
     if size is None:
         raise ApiError(404, "no such file among yours")
     return Response(status_code=200, headers={"Content-Length": str(size)})
-
-
-def _closing(source: BinaryIO) -> Iterator[bytes]:
-    with source:
-        yield from iter_chunks(source)

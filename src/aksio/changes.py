@@ -92,6 +92,14 @@ class ChangeBatch(FrozenRecord, frozen=True):
     def size(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
 
+    def latest_stamp(self) -> str:
+        """The latest stamp the batch carries ("" if none): its sender's clock and every value's."""
+        given = [self.high or ""]
+        for rows in self.tables.values():
+            given.extend(row.stamp for row in rows)
+            given.extend(stamp for row in rows if row.stamps for stamp in row.stamps.values())
+        return max(given)
+
 
 class MergeReport(Record, kw_only=True):
     """What merging a batch did."""

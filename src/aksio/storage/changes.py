@@ -210,10 +210,7 @@ def _not_from_the_future(db: Database, batch: ChangeBatch) -> None:
     """Refuse a batch stamped further ahead of this device's clock than any clock is wrong: merged, it would
     carry this device's clock (which moves past every stamp it sees) and every device's after it out there for
     good, and a forged stamp at the end of time would leave no stamp to write after it."""
-    latest = max(
-        [batch.high or "", *(row.stamp for rows in batch.tables.values() for row in rows)]
-        + [stamp for rows in batch.tables.values() for row in rows if row.stamps for stamp in row.stamps.values()]
-    )
+    latest = batch.latest_stamp()
     if latest and int(latest[:13]) > db.clock.now().timestamp() * 1000 + FUTURE_LIMIT_MS:
         when = datetime.fromtimestamp(int(latest[:13]) / 1000, UTC).date().isoformat()
         raise BadBatch(

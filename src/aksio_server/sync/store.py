@@ -64,8 +64,7 @@ def push(conn: Connection, user_id: str, batch: ChangeBatch, key: str, now_ms: i
     """Merge a device's batch into the user's rows, in the caller's transaction; a push whose ``key`` was taken
     before gets the answer it got then, and changes nothing."""
     check(batch)
-    stamps = [s for rows in batch.tables.values() for row in rows for s in (row.stamp, *row.stamps.values())]
-    latest = max([batch.high or "", *stamps])
+    latest = batch.latest_stamp()
     if latest and int(latest[:13]) > now_ms + FUTURE_LIMIT_MS:
         raise ApiError(422, "the batch is stamped far ahead of the server's clock: check the device's date and time")
     # psycopg prepares a statement run five times, and PostgreSQL then plans it once for any ids: that plan read
@@ -102,7 +101,7 @@ def push(conn: Connection, user_id: str, batch: ChangeBatch, key: str, now_ms: i
         conn.execute(insert(sync_rows), inserts)
     if updates:
         conn.execute(_update_row, updates)
-    high = max([s for s in (high, batch.high, *stamps) if s is not None], default=None)
+    high = max([s for s in (high, latest) if s], default=None)
     conn.execute(
         update(sync_users).where(sync_users.c.user_id == user_id).values(seq=seq, high=high, rows=count + len(inserts))
     )

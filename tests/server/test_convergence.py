@@ -18,10 +18,11 @@ from contextlib import suppress
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 from aksio.service import Aksio
-from aksio_sync.client import Account, Server, SyncError, load_account, save_account, sync_now
+from aksio_sync.client import Server, SyncError, load_account, save_account, sync_now
 from tests.core.test_merge import OPS, Fleet, dump
 from tests.server.conftest import PASSWORD
 
@@ -90,11 +91,7 @@ def _through(home: Aksio, process: Process) -> None:
     """Point the home's account at ``process`` (as a load balancer would pick one)."""
     account = load_account(home.paths.home)
     assert account is not None
-    save_account(home.paths.home, Account(**{**_fields(account), "url": process.url}))
-
-
-def _fields(account: Account) -> dict[str, str]:
-    return {f: getattr(account, f) for f in account.__struct_fields__}
+    save_account(home.paths.home, msgspec.structs.replace(account, url=process.url))
 
 
 def _sync(home: Aksio, process: Process) -> None:

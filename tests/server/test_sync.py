@@ -156,7 +156,7 @@ def test_one_account_never_sees_anothers_rows(device: Callable[..., Aksio]) -> N
 def test_a_bad_or_revoked_token_is_one_line_saying_sign_in(device: Callable[..., Aksio], live: Live) -> None:
     a = device("a")
     account = _account(a)
-    save_account(a.paths.home, Account(**{**_fields(account), "token": "not-a-token"}))
+    save_account(a.paths.home, msgspec.structs.replace(account, token="not-a-token"))
     with pytest.raises(NotSignedIn, match="not valid"):
         sync_now(a)
     save_account(a.paths.home, account)
@@ -198,10 +198,6 @@ def _account(home: Aksio) -> Account:
     found = load_account(home.paths.home)
     assert found is not None
     return found
-
-
-def _fields(account: Account) -> dict[str, Any]:
-    return {f: getattr(account, f) for f in account.__struct_fields__}
 
 
 def test_the_commands_sign_in_sync_say_where_and_sign_out(tmp_path: Path, live: Live, cli: Cli) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from aksio.clock import FixedClock
@@ -27,7 +28,7 @@ from aksio_tui.widgets.course_table import CourseTable
 from aksio_tui.widgets.title_bar import TitleBar
 from tests.core.test_merge import dump
 from tests.server.conftest import _SERVER_ENV, CHEAP, PASSWORD
-from tests.server.test_sync import Live, _fields
+from tests.server.test_sync import Live
 from tests.tui.conftest import LATER, T0
 from tests.tui.pilot import loaded, run
 
@@ -196,7 +197,7 @@ def test_offline_is_a_quiet_state_and_study_works(core: Aksio) -> None:
 
 def test_a_refused_token_asks_to_sign_in_again_once(core: Aksio, live: Live) -> None:
     account = sign_in(core, live, register=True)
-    save_account(core.paths.home, Account(**{**_fields(account), "token": "not-a-token"}))
+    save_account(core.paths.home, msgspec.structs.replace(account, token="not-a-token"))
     app = AksioApp(core, sync_delay=0.05)
     host = live.url.removeprefix("http://")
 

@@ -30,7 +30,7 @@ def is_digest(text: str) -> bool:
 
 
 class Readable(Protocol):
-    """What a blob is read from in parts: a file, a response's body."""
+    """What a blob is read from in parts: a file, a response's body, a ``ChunkReader`` over an iterator."""
 
     def read(self, size: int, /) -> bytes: ...
 

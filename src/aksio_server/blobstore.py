@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
-from aksio.blobs import ChunkReader, is_digest
+from aksio.blobs import ChunkReader, Readable, is_digest
 from aksio.errors import AksioError, ConfigError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -64,12 +64,6 @@ class BlobNotFound(BlobError, NotFound):
 
 class BlobStoreUnavailable(BlobError):
     """The storage behind the store (the disk, the bucket) failed: try again later."""
-
-
-class Readable(Protocol):
-    """What an upload is read from: a file, a socket's reader, or a ``ChunkReader`` over an iterator."""
-
-    def read(self, size: int, /) -> bytes: ...
 
 
 class BlobStore(Protocol):

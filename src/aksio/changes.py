@@ -28,7 +28,8 @@ FORMAT = 1
 FUTURE_LIMIT_MS = 30 * 86_400_000
 
 # "<wall ms, 13 digits>-<counter, 4 hex>-<device id>" (storage/hlc.py)
-STAMP = re.compile(r"\d{13}-[0-9a-f]{4}-[0-9A-Za-z-]{1,64}")
+DEVICE = re.compile(r"[0-9A-Za-z-]{1,64}")  # a device's id, as its stamps end with it
+STAMP = re.compile(rf"\d{{13}}-[0-9a-f]{{4}}-{DEVICE.pattern}")
 
 
 class RowChange(FrozenRecord, frozen=True):

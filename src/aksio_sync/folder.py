@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 from aksio.atomic import write_atomic
 from aksio.blobs import is_digest
-from aksio.changes import SyncReport
+from aksio.changes import DEVICE, SyncReport
 from aksio.errors import AksioError, BadBatch
 from aksio.service import Aksio
 from aksio_sync import wire
@@ -42,7 +42,6 @@ FILE_LIMIT = 256 << 20  # a batch file is ~1 MB: one past this is not read
 BLOB_LIMIT = 1 << 30  # a document's file
 ENTRIES_LIMIT = 200_000  # names read from one folder: past this, the folder is not one of ours
 _NAME = re.compile(r"([1-9][0-9]{0,17})-([1-9][0-9]{0,17})" + re.escape(SUFFIX))
-_DEVICE = re.compile(r"[0-9A-Za-z-]{1,64}")  # a device id, as a stamp ends with it (aksio.changes.STAMP)
 _TMP = ".tmp-"
 
 
@@ -141,7 +140,7 @@ def _write_atomic(target: Path, data: bytes | Path) -> None:
 def _devices(root: Path, me: str, report: SyncReport) -> Iterator[tuple[str, list[tuple[int, int, Path]]]]:
     """Every other device's subfolder, by device id, with its files in order."""
     for entry in _entries(root, report):
-        if entry.name != me and _DEVICE.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+        if entry.name != me and DEVICE.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
             yield entry.name, _files(Path(entry.path), report)
 
 

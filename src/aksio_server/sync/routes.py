@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from aksio.changes import ChangeBatch
+from aksio.changes import DEVICE, ChangeBatch
 from aksio.errors import BadBatch
 from aksio_server.auth import CurrentUser, Principal, runtime
 from aksio_server.blobstore import BlobNotFound, BlobTooLarge, DigestMismatch, InvalidDigest, blob_chunks, put_async
@@ -85,7 +85,7 @@ def pull(
     rt: Rt,
     after: Annotated[int, Query(ge=0, le=2**62, description="the last sequence number merged (0: none)")] = 0,
     limit: Annotated[int, Query(ge=1, le=PULL_ROWS, description="rows at most")] = PULL_ROWS,
-    device: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")] = "-",
+    device: Annotated[str, Query(min_length=1, max_length=64, pattern=f"^{DEVICE.pattern}$")] = "-",
 ) -> Response:
     """The account's rows changed after ``after``, oldest change first, as one batch (the wire format); rows only
     ``device`` wrote are left out. ``Aksio-More: 1`` when more follow."""
